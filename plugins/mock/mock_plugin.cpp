@@ -1,0 +1,1 @@
+#include "mosaic/sdk.hpp"
