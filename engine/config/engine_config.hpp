@@ -19,9 +19,12 @@ namespace mosaic::config {
 using std::chrono::milliseconds;
 
 struct ListenAddress {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // an IPv6 host is stored without brackets ("::1")
   std::uint16_t port = 0;
-  std::string str() const { return host + ":" + std::to_string(port); }
+  std::string str() const {
+    bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  }
 };
 
 struct ServerConfig {

@@ -1,0 +1,167 @@
+#include "downstream/http_connection_pool.hpp"
+
+#include <utility>
+#include <vector>
+
+#include <Poco/Net/Socket.h>
+
+namespace mosaic::downstream {
+
+HttpConnection::HttpConnection(Poco::Net::StreamSocket socket, std::atomic<std::size_t>& open_counter)
+    : socket_(std::move(socket)), open_counter_(open_counter) {
+  open_counter_.fetch_add(1, std::memory_order_relaxed);
+}
+
+HttpConnection::~HttpConnection() {
+  try {
+    session_.reset();
+    socket_.close();
+  } catch (...) {  // closing never reports anything useful here
+  }
+  open_counter_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void HttpConnection::start_session() {
+  // A session over an already connected socket with no host set never reconnects by itself:
+  // Poco reconnects only when it knows a host, so a shut-down socket fails instead of being
+  // silently replaced by a new blocking connect.
+  session_ = std::make_unique<Poco::Net::HTTPClientSession>(socket_);
+  session_->setKeepAlive(true);
+}
+
+bool HttpConnection::stale() {
+  try {
+    // An idle keep-alive connection has nothing to read; readable means EOF (the server closed
+    // it, e.g. its own keep-alive timeout) or unasked bytes. Either way it cannot carry a call.
+    return socket_.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR);
+  } catch (...) {
+    return true;
+  }
+}
+
+HttpConnectionPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(std::exchange(other.pool_, nullptr)),
+      connection_(std::move(other.connection_)),
+      keep_(std::exchange(other.keep_, false)) {}
+
+HttpConnectionPool::Lease& HttpConnectionPool::Lease::operator=(Lease&& other) noexcept {
+  if (this != &other) {
+    release();
+    pool_ = std::exchange(other.pool_, nullptr);
+    connection_ = std::move(other.connection_);
+    keep_ = std::exchange(other.keep_, false);
+  }
+  return *this;
+}
+
+void HttpConnectionPool::Lease::set_connection(std::unique_ptr<HttpConnection> connection) {
+  connection_ = std::move(connection);
+  keep_ = false;
+}
+
+void HttpConnectionPool::Lease::discard_connection() {
+  if (connection_ && pool_) pool_->discarded_total_.fetch_add(1, std::memory_order_relaxed);
+  connection_.reset();
+  keep_ = false;
+}
+
+void HttpConnectionPool::Lease::release() {
+  if (!pool_) return;
+  std::exchange(pool_, nullptr)->give_back(std::move(connection_), std::exchange(keep_, false));
+}
+
+HttpConnectionPool::HttpConnectionPool(HttpPoolLimits limits) : limits_(limits) {}
+
+HttpConnectionPool::~HttpConnectionPool() {
+  std::lock_guard lock(mutex_);
+  idle_.clear();
+}
+
+HttpConnectionPool::AcquireResult HttpConnectionPool::acquire(
+    Lease& lease, Clock::time_point deadline, const std::function<bool()>& interrupted) {
+  lease.release();
+  std::vector<std::unique_ptr<HttpConnection>> expired;  // closed outside the lock
+  std::unique_ptr<HttpConnection> taken;
+  {
+    std::unique_lock lock(mutex_);
+    bool waited = false;
+    for (;;) {
+      auto now = Clock::now();
+      bool give_up_interrupted = interrupted();
+      if (give_up_interrupted || now >= deadline) {
+        // Pass on a wake-up this caller may have consumed, so a free slot is not left unseen.
+        if (!idle_.empty() || in_use_ + idle_.size() < limits_.max_connections) slot_freed_.notify_one();
+        if (!give_up_interrupted && waited) wait_timeouts_.fetch_add(1, std::memory_order_relaxed);
+        return give_up_interrupted ? AcquireResult::kInterrupted : AcquireResult::kDeadline;
+      }
+      while (!idle_.empty() && now - idle_.front()->idle_since_ >= limits_.idle_timeout) {
+        expired.push_back(std::move(idle_.front()));
+        idle_.pop_front();
+      }
+      if (!idle_.empty()) {
+        taken = std::move(idle_.back());
+        idle_.pop_back();
+        ++in_use_;
+        break;
+      }
+      if (in_use_ < limits_.max_connections) {
+        ++in_use_;
+        break;
+      }
+      if (!waited) waited_total_.fetch_add(1, std::memory_order_relaxed);
+      waited = true;
+      slot_freed_.wait_until(lock, deadline);
+    }
+  }
+  expired.clear();
+  lease.pool_ = this;
+  if (taken && taken->stale()) taken.reset();  // keep the slot; the caller opens a new socket
+  if (taken) reused_total_.fetch_add(1, std::memory_order_relaxed);
+  lease.connection_ = std::move(taken);
+  lease.keep_ = false;
+  return AcquireResult::kAcquired;
+}
+
+void HttpConnectionPool::wake_waiters() {
+  { std::lock_guard lock(mutex_); }  // a waiter is either before its check or inside wait
+  slot_freed_.notify_all();
+}
+
+std::unique_ptr<HttpConnection> HttpConnectionPool::new_connection(Poco::Net::SocketAddress::Family family) {
+  auto connection = std::make_unique<HttpConnection>(Poco::Net::StreamSocket(family), open_);
+  opened_total_.fetch_add(1, std::memory_order_relaxed);
+  return connection;
+}
+
+void HttpConnectionPool::give_back(std::unique_ptr<HttpConnection> connection, bool keep) {
+  if (connection && !keep) discarded_total_.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(mutex_);
+    --in_use_;
+    if (connection && keep && idle_.size() < limits_.max_idle) {
+      connection->idle_since_ = Clock::now();
+      connection->count_use();
+      idle_.push_back(std::move(connection));
+    }
+  }
+  slot_freed_.notify_one();
+  // `connection`, when not kept, closes here, outside the lock.
+}
+
+HttpPoolStats HttpConnectionPool::stats() const {
+  HttpPoolStats s;
+  {
+    std::lock_guard lock(mutex_);
+    s.idle = idle_.size();
+    s.in_use = in_use_;
+  }
+  s.open = open_.load(std::memory_order_relaxed);
+  s.opened_total = opened_total_.load(std::memory_order_relaxed);
+  s.reused_total = reused_total_.load(std::memory_order_relaxed);
+  s.discarded_total = discarded_total_.load(std::memory_order_relaxed);
+  s.waited_total = waited_total_.load(std::memory_order_relaxed);
+  s.wait_timeouts = wait_timeouts_.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace mosaic::downstream

@@ -1,0 +1,69 @@
+#include "execution/worker_pool.hpp"
+
+#include <thread>
+
+namespace mosaic::exec {
+
+WorkerPool::WorkerPool(Options options) : options_(std::move(options)) {}
+
+WorkerPool::~WorkerPool() {
+  std::unique_lock lock(mutex_);
+  stopping_ = true;
+  work_.notify_all();
+  gone_.wait(lock, [this] { return threads_ == 0; });
+}
+
+bool WorkerPool::try_submit(std::function<void()> task) {
+  std::unique_lock lock(mutex_);
+  if (stopping_) return false;
+  if (idle_ > queue_.size()) {
+    queue_.push_back(std::move(task));
+    lock.unlock();
+    work_.notify_one();
+    return true;
+  }
+  if (threads_ < options_.max_threads) {
+    queue_.push_back(std::move(task));
+    ++threads_;
+    lock.unlock();
+    std::thread([this] { worker(); }).detach();
+    return true;
+  }
+  if (queue_.size() >= options_.max_queue) {
+    ++rejected_;
+    return false;
+  }
+  queue_.push_back(std::move(task));
+  lock.unlock();
+  work_.notify_one();
+  return true;
+}
+
+WorkerPool::Stats WorkerPool::stats() const {
+  std::lock_guard lock(mutex_);
+  return {threads_, idle_, queue_.size(), rejected_};
+}
+
+void WorkerPool::worker() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    if (queue_.empty()) {
+      if (stopping_) break;
+      ++idle_;
+      bool woke = work_.wait_for(lock, options_.idle_exit, [this] { return !queue_.empty() || stopping_; });
+      --idle_;
+      if (!woke) break;  // idle long enough: give the thread back
+      continue;
+    }
+    auto task = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    task();
+    task = nullptr;  // destroy captures outside the lock
+    lock.lock();
+  }
+  --threads_;
+  if (threads_ == 0) gone_.notify_all();
+}
+
+}  // namespace mosaic::exec

@@ -1,0 +1,50 @@
+#pragma once
+// A pipeline as the executor sees it: immutable, indexes instead of names, templates compiled.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/engine_config.hpp"
+#include "mosaic/downstream.hpp"
+#include "routing/route_pattern.hpp"
+#include "template/value_template.hpp"
+
+namespace mosaic::pipeline {
+
+using config::StepClass;
+
+// A configured downstream, created by its plugin. Shared by every pipeline that calls it.
+struct DownstreamHandle {
+  std::string name;
+  std::string plugin;
+  std::shared_ptr<Downstream> downstream;  // keeps its plugin library loaded
+  std::chrono::milliseconds timeout{1000};
+};
+
+struct CompiledStep {
+  std::string name;
+  StepClass step_class = StepClass::kCritical;
+  std::shared_ptr<const DownstreamHandle> downstream;
+  std::chrono::milliseconds timeout{1000};  // the step's, else the downstream's
+  tmpl::ValueTemplate input;
+  std::vector<std::size_t> deps;        // steps this one waits for (template refs and `after:`)
+  std::vector<std::size_t> dependents;  // the reverse edges
+};
+
+struct CompiledPipeline {
+  std::string file;
+  std::string method;
+  std::string path;
+  routing::RoutePattern pattern;
+  std::chrono::milliseconds deadline{1500};
+  std::vector<CompiledStep> steps;               // in file order; indexes are stable
+  std::vector<std::vector<std::size_t>> stages;  // topological levels: steps of a stage run in parallel
+  std::optional<tmpl::ValueTemplate> response;   // nullopt: every non-background result by name
+  std::size_t foreground_count = 0;              // critical + degradable
+
+  std::string endpoint() const { return method + " " + path; }
+};
+
+}  // namespace mosaic::pipeline

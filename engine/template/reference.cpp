@@ -1,0 +1,71 @@
+#include "template/reference.hpp"
+
+namespace mosaic::tmpl {
+
+namespace {
+
+const std::string* find_pair(const StringPairs* pairs, const std::string& name) {
+  if (!pairs) return nullptr;
+  for (const auto& [key, value] : *pairs) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+const Json* walk(const Json* value, const std::vector<PathPart>& path) {
+  for (const auto& part : path) {
+    if (!value) return nullptr;
+    if (const auto* obj = value->if_object()) {
+      auto it = obj->find(part.key);
+      value = it == obj->end() ? nullptr : &it->value();
+    } else if (const auto* arr = value->if_array()) {
+      value = part.index && *part.index < arr->size() ? &(*arr)[*part.index] : nullptr;
+    } else {
+      return nullptr;
+    }
+  }
+  return value;
+}
+
+const char* root_name(Root root) {
+  switch (root) {
+    case Root::kParams: return "params";
+    case Root::kQuery: return "query";
+    case Root::kHeaders: return "headers";
+    case Root::kBody: return "body";
+    case Root::kSteps: return "steps";
+  }
+  return "?";
+}
+
+}  // namespace
+
+const Json* Reference::resolve(const RenderScope& scope, Json& scratch) const {
+  switch (root) {
+    case Root::kParams:
+      if (slot >= scope.params.size()) return nullptr;
+      scratch = json::string(scope.params[slot]);
+      return &scratch;
+    case Root::kQuery:
+    case Root::kHeaders: {
+      const std::string* found = find_pair(root == Root::kQuery ? scope.query : scope.headers, name);
+      if (!found) return nullptr;
+      scratch = json::string(*found);
+      return &scratch;
+    }
+    case Root::kBody: return walk(scope.body, path);
+    case Root::kSteps:
+      if (slot >= scope.steps.size()) return nullptr;
+      return walk(scope.steps[slot], path);
+  }
+  return nullptr;
+}
+
+std::string Reference::str() const {
+  std::string out = root_name(root);
+  if (!name.empty()) out += "." + name;
+  for (const auto& part : path) out += "." + part.key;
+  return out;
+}
+
+}  // namespace mosaic::tmpl

@@ -1,0 +1,347 @@
+#include "template/value_template.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "config/yaml_json.hpp"
+#include "template/encoding.hpp"
+
+namespace mosaic::tmpl {
+
+namespace {
+
+using config::Diagnostics;
+using config::SourceLocation;
+using Node = ValueTemplate::Node;
+using Piece = ValueTemplate::Piece;
+
+bool valid_part(std::string_view part) {
+  if (part.empty()) return false;
+  return std::all_of(part.begin(), part.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
+std::vector<std::string_view> split_dots(std::string_view expr) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = expr.find('.', start);
+    parts.push_back(expr.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return parts;
+}
+
+PathPart make_part(std::string_view text) {
+  PathPart part{std::string(text), std::nullopt};
+  std::size_t index = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
+  if (ec == std::errc() && end == text.data() + text.size()) part.index = index;
+  return part;
+}
+
+class Compiler {
+ public:
+  Compiler(const CompileEnv& env, Diagnostics& diagnostics) : env_(env), diagnostics_(diagnostics) {}
+
+  std::optional<Node> node(const YAML::Node& yaml, std::vector<std::string>& path) {
+    if (!yaml.IsDefined() || yaml.IsNull()) return Node{};
+    const SourceLocation where = SourceLocation::of(env_.file, yaml);
+    if (yaml.IsScalar()) return scalar(yaml, path, where);
+    Node out;
+    bool ok = true;
+    if (yaml.IsSequence()) {
+      out.kind = Node::Kind::kArray;
+      std::size_t i = 0;
+      for (const auto& item : yaml) {
+        path.push_back(std::to_string(i++));
+        auto child = node(item, path);
+        path.pop_back();
+        if (child) out.items.push_back(std::move(*child));
+        else ok = false;
+      }
+    } else if (yaml.IsMap()) {
+      out.kind = Node::Kind::kObject;
+      for (const auto& kv : yaml) {
+        path.push_back(kv.first.Scalar());
+        auto child = node(kv.second, path);
+        path.pop_back();
+        if (child) out.members.emplace_back(kv.first.Scalar(), std::move(*child));
+        else ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    fold(out);
+    return out;
+  }
+
+  std::optional<Node> string(const std::string& text, bool plain, Interpolation encoding,
+                             const SourceLocation& where, std::size_t col_offset) {
+    std::vector<Piece> pieces;
+    std::string literal;
+    bool ok = true;
+    for (std::size_t i = 0; i < text.size();) {
+      if (text.compare(i, 3, "$${") == 0) {
+        literal += "${";
+        i += 3;
+        continue;
+      }
+      if (text.compare(i, 2, "${") != 0) {
+        literal += text[i++];
+        continue;
+      }
+      std::size_t close = text.find('}', i + 2);
+      SourceLocation at = where;
+      if (at.line > 0) at.col += static_cast<int>(col_offset + i);
+      if (close == std::string::npos) {
+        diagnostics_.error(at, "unterminated '${' in template");
+        return std::nullopt;
+      }
+      auto ref = reference(std::string_view(text).substr(i + 2, close - i - 2), at);
+      if (!ref) {
+        ok = false;
+      } else {
+        if (!literal.empty()) pieces.push_back({std::exchange(literal, {}), std::nullopt});
+        pieces.push_back({{}, std::move(*ref)});
+      }
+      i = close + 1;
+    }
+    if (!ok) return std::nullopt;
+    if (!literal.empty()) pieces.push_back({std::move(literal), std::nullopt});
+
+    Node out;
+    out.encoding = encoding;
+    if (pieces.empty()) {
+      out.constant = plain ? Json(nullptr) : Json(json::string());
+    } else if (pieces.size() == 1 && pieces[0].ref) {
+      out.kind = Node::Kind::kWholeRef;
+      out.ref = std::move(pieces[0].ref);
+    } else if (pieces.size() == 1) {
+      out.constant = json::string(pieces[0].literal);
+    } else {
+      out.kind = Node::Kind::kInterpolated;
+      out.pieces = std::move(pieces);
+    }
+    return out;
+  }
+
+  std::vector<std::size_t> take_step_refs() {
+    std::sort(step_refs_.begin(), step_refs_.end());
+    step_refs_.erase(std::unique(step_refs_.begin(), step_refs_.end()), step_refs_.end());
+    return std::move(step_refs_);
+  }
+
+ private:
+  std::optional<Node> scalar(const YAML::Node& yaml, const std::vector<std::string>& path,
+                             const SourceLocation& where) {
+    const std::string& text = yaml.Scalar();
+    const bool plain = yaml.Tag() == "?";
+    if (text.find("${") == std::string::npos) {
+      Node out;
+      out.constant = config::scalar_to_json(yaml);
+      return out;
+    }
+    Interpolation encoding = env_.interpolation_for ? env_.interpolation_for(path) : Interpolation::kRaw;
+    // A quoted scalar's text starts one column after its mark.
+    return string(text, plain, encoding, where, plain ? 0 : 1);
+  }
+
+  std::optional<Reference> reference(std::string_view expr, const SourceLocation& at) {
+    auto parts = split_dots(expr);
+    for (auto part : parts) {
+      if (!valid_part(part)) {
+        diagnostics_.error(at, "malformed expression '${" + std::string(expr) + "}'");
+        return std::nullopt;
+      }
+    }
+    Reference ref;
+    const std::string_view root = parts[0];
+    auto need_exactly_one_name = [&](const char* what) {
+      if (parts.size() == 2) return true;
+      diagnostics_.error(at, std::string("'${") + std::string(expr) + "}': " + what +
+                                 " takes exactly one name, as in ${" + std::string(root) + ".name}");
+      return false;
+    };
+    if (root == "params") {
+      ref.root = Root::kParams;
+      if (!need_exactly_one_name("params")) return std::nullopt;
+      auto it = std::find(env_.param_names.begin(), env_.param_names.end(), parts[1]);
+      if (it == env_.param_names.end()) {
+        diagnostics_.error(at, "unknown path parameter '" + std::string(parts[1]) + "' (the endpoint declares " +
+                                   list(env_.param_names) + ")");
+        return std::nullopt;
+      }
+      ref.slot = static_cast<std::size_t>(it - env_.param_names.begin());
+      ref.name = std::string(parts[1]);
+    } else if (root == "query" || root == "headers") {
+      ref.root = root == "query" ? Root::kQuery : Root::kHeaders;
+      if (!need_exactly_one_name(root == "query" ? "query" : "headers")) return std::nullopt;
+      ref.name = std::string(parts[1]);
+      if (ref.root == Root::kHeaders) {
+        std::transform(ref.name.begin(), ref.name.end(), ref.name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      }
+    } else if (root == "body") {
+      ref.root = Root::kBody;
+      for (std::size_t i = 1; i < parts.size(); ++i) ref.path.push_back(make_part(parts[i]));
+    } else if (root == "steps") {
+      ref.root = Root::kSteps;
+      if (parts.size() < 2) {
+        diagnostics_.error(at, "'${steps}' needs a step name, as in ${steps.profile}");
+        return std::nullopt;
+      }
+      CompileEnv::StepLookup lookup = env_.step_index ? env_.step_index(parts[1]) : CompileEnv::StepLookup{};
+      if (!lookup.index) {
+        diagnostics_.error(at, lookup.error.empty() ? "unknown step '" + std::string(parts[1]) + "'" : lookup.error);
+        return std::nullopt;
+      }
+      ref.slot = *lookup.index;
+      ref.name = std::string(parts[1]);
+      step_refs_.push_back(*lookup.index);
+      for (std::size_t i = 2; i < parts.size(); ++i) ref.path.push_back(make_part(parts[i]));
+    } else {
+      diagnostics_.error(at, "unknown root '" + std::string(root) +
+                                 "' in '${" + std::string(expr) + "}' (expected params, query, headers, body or steps)");
+      return std::nullopt;
+    }
+    return ref;
+  }
+
+  static std::string list(std::span<const std::string> names) {
+    if (names.empty()) return "none";
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  }
+
+  // An object or array with only constant children is one constant.
+  static void fold(Node& node) {
+    if (node.kind == Node::Kind::kObject) {
+      for (const auto& [key, child] : node.members) {
+        if (child.kind != Node::Kind::kConstant) return;
+      }
+      json::object obj;
+      for (auto& [key, child] : node.members) obj[key] = std::move(child.constant);
+      node.members.clear();
+      node.kind = Node::Kind::kConstant;
+      node.constant = std::move(obj);
+    } else if (node.kind == Node::Kind::kArray) {
+      for (const auto& child : node.items) {
+        if (child.kind != Node::Kind::kConstant) return;
+      }
+      json::array arr;
+      for (auto& child : node.items) arr.push_back(std::move(child.constant));
+      node.items.clear();
+      node.kind = Node::Kind::kConstant;
+      node.constant = std::move(arr);
+    }
+  }
+
+  const CompileEnv& env_;
+  Diagnostics& diagnostics_;
+  std::vector<std::size_t> step_refs_;
+};
+
+void append_text(std::string& out, const Json* value) {
+  if (!value || value->is_null()) return;
+  if (const auto* s = value->if_string()) {
+    out.append(s->data(), s->size());
+  } else {
+    out += json::serialize(*value);
+  }
+}
+
+std::string encode(std::string text, Interpolation encoding) {
+  switch (encoding) {
+    case Interpolation::kRaw: return text;
+    case Interpolation::kPathSegment: return encode_path_segment(text);
+    case Interpolation::kQueryValue: return text;  // the plugin encodes the whole query value
+    case Interpolation::kHeaderValue:
+      if (!is_safe_header_value(text)) throw RenderError("a header value may not contain control characters");
+      return text;
+  }
+  return text;
+}
+
+Json render_node(const Node& node, const RenderScope& scope) {
+  switch (node.kind) {
+    case Node::Kind::kConstant: return node.constant;
+    case Node::Kind::kWholeRef: {
+      Json scratch;
+      const Json* value = node.ref->resolve(scope, scratch);
+      if (!value) return nullptr;
+      if (node.encoding == Interpolation::kHeaderValue || node.encoding == Interpolation::kPathSegment) {
+        std::string text;
+        append_text(text, value);
+        return json::string(encode(std::move(text), node.encoding));
+      }
+      return *value;
+    }
+    case Node::Kind::kInterpolated: {
+      std::string out;
+      for (const auto& piece : node.pieces) {
+        if (!piece.ref) {
+          out += piece.literal;
+          continue;
+        }
+        Json scratch;
+        std::string text;
+        append_text(text, piece.ref->resolve(scope, scratch));
+        out += encode(std::move(text), node.encoding);
+      }
+      if (node.encoding == Interpolation::kHeaderValue && !is_safe_header_value(out)) {
+        throw RenderError("a header value may not contain control characters");
+      }
+      return json::string(out);
+    }
+    case Node::Kind::kObject: {
+      json::object obj;
+      obj.reserve(node.members.size());
+      for (const auto& [key, child] : node.members) obj.emplace(key, render_node(child, scope));
+      return obj;
+    }
+    case Node::Kind::kArray: {
+      json::array arr;
+      arr.reserve(node.items.size());
+      for (const auto& child : node.items) arr.push_back(render_node(child, scope));
+      return arr;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<ValueTemplate> ValueTemplate::compile(const YAML::Node& node, const CompileEnv& env,
+                                                    Diagnostics& diagnostics) {
+  Compiler compiler(env, diagnostics);
+  std::vector<std::string> path;
+  auto root = compiler.node(node, path);
+  if (!root) return std::nullopt;
+  ValueTemplate out;
+  out.root_ = std::move(*root);
+  out.step_refs_ = compiler.take_step_refs();
+  return out;
+}
+
+std::optional<ValueTemplate> ValueTemplate::compile_string(const std::string& text, const CompileEnv& env,
+                                                           Diagnostics& diagnostics, SourceLocation where) {
+  Compiler compiler(env, diagnostics);
+  std::vector<std::string> path;
+  Interpolation encoding = env.interpolation_for ? env.interpolation_for(path) : Interpolation::kRaw;
+  auto root = compiler.string(text, false, encoding, where, 0);
+  if (!root) return std::nullopt;
+  ValueTemplate out;
+  out.root_ = std::move(*root);
+  out.step_refs_ = compiler.take_step_refs();
+  return out;
+}
+
+Json ValueTemplate::render(const RenderScope& scope) const { return render_node(root_, scope); }
+
+bool ValueTemplate::is_constant() const { return root_.kind == Node::Kind::kConstant; }
+
+}  // namespace mosaic::tmpl
