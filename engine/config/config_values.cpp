@@ -24,7 +24,9 @@ bool is_bare_number(std::string_view text) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
-std::string millis(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + "ms"; }
+std::string millis(std::chrono::milliseconds ms) {
+  return std::to_string(ms.count()) + "ms";
+}
 
 }  // namespace
 
@@ -68,24 +70,23 @@ std::optional<int> read_int(const std::string& file, const MapEntry& entry, int 
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min ||
       value > max) {
-    diagnostics.error(value_where(file, entry),
-                      entry.key + " must be an integer from " + std::to_string(min) + " to " +
-                          std::to_string(max) + ", got '" + text + "'");
+    diagnostics.error(value_where(file, entry), entry.key + " must be an integer from " +
+                                                    std::to_string(min) + " to " +
+                                                    std::to_string(max) + ", got '" + text + "'");
     return std::nullopt;
   }
   return static_cast<int>(value);
 }
 
 std::optional<std::chrono::milliseconds> read_duration(const std::string& file,
-                                                       const MapEntry& entry,
-                                                       DurationBounds bounds,
+                                                       const MapEntry& entry, DurationBounds bounds,
                                                        Diagnostics& diagnostics) {
   const std::string text = entry.value.IsScalar() ? entry.value.Scalar() : std::string();
   auto value = starts_with_digit(text) ? parse_duration(text) : std::nullopt;
   if (!value) {
     std::string why = is_bare_number(text) ? " (a bare number has no unit)" : "";
-    diagnostics.error(value_where(file, entry), "bad duration '" + text + "' for " + entry.key +
-                                                    ": " + kDurationHint + why);
+    diagnostics.error(value_where(file, entry),
+                      "bad duration '" + text + "' for " + entry.key + ": " + kDurationHint + why);
     return std::nullopt;
   }
   if (!bounds.allow_zero && value->count() == 0) {
@@ -124,8 +125,7 @@ std::optional<ListenAddress> read_listen(const std::string& file, const MapEntry
   return address;
 }
 
-std::optional<std::vector<NameRef>> read_string_list(const std::string& file,
-                                                     const MapEntry& entry,
+std::optional<std::vector<NameRef>> read_string_list(const std::string& file, const MapEntry& entry,
                                                      Diagnostics& diagnostics) {
   std::vector<NameRef> items;
   if (entry.value.IsScalar()) {

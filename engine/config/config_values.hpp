@@ -29,8 +29,7 @@ struct DurationBounds {
   std::optional<std::chrono::milliseconds> max;
 };
 std::optional<std::chrono::milliseconds> read_duration(const std::string& file,
-                                                       const MapEntry& entry,
-                                                       DurationBounds bounds,
+                                                       const MapEntry& entry, DurationBounds bounds,
                                                        Diagnostics& diagnostics);
 std::optional<std::uint64_t> read_size(const std::string& file, const MapEntry& entry,
                                        Diagnostics& diagnostics);
@@ -39,8 +38,7 @@ std::optional<ListenAddress> read_listen(const std::string& file, const MapEntry
 
 // A sequence of strings, or a single string standing for a one-item list; each item keeps its
 // own location.
-std::optional<std::vector<NameRef>> read_string_list(const std::string& file,
-                                                     const MapEntry& entry,
+std::optional<std::vector<NameRef>> read_string_list(const std::string& file, const MapEntry& entry,
                                                      Diagnostics& diagnostics);
 
 }  // namespace mosaic::config

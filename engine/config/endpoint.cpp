@@ -16,7 +16,8 @@ constexpr std::array<std::string_view, 7> kMethods = {"GET",    "POST", "PUT",  
 // The first problem with the path template, or an empty string.
 std::string check_path(std::string_view path) {
   if (path.empty() || path.front() != '/') return "the path must start with '/'";
-  if (path.find_first_of(" \t") != std::string_view::npos) return "the path must not contain spaces";
+  if (path.find_first_of(" \t") != std::string_view::npos)
+    return "the path must not contain spaces";
   if (path.find_first_of("?#") != std::string_view::npos) {
     return "the query string is not part of the endpoint path";
   }

@@ -26,7 +26,7 @@ const DurationBounds kZeroOrMore{true, std::nullopt};
 const std::vector<std::string_view> kTopKeys = {"server", "admin", "plugins", "downstreams",
                                                 "pipelines"};
 const std::vector<std::string_view> kServerKeys = {
-    "listen", "threads", "queue", "max_body", "header_timeout", "keep_alive_timeout",
+    "listen",       "threads", "queue", "max_body", "header_timeout", "keep_alive_timeout",
     "drain_timeout"};
 const std::vector<std::string_view> kAdminKeys = {"listen"};
 const std::vector<std::string_view> kPluginsKeys = {"paths"};
@@ -69,8 +69,14 @@ void read_plugins(const std::string& file, const MapEntry& section, const std::s
   config.plugins_where = value_where(file, section);
   for (const auto& entry : read_map(file, section.value, "plugins", kPluginsKeys, diagnostics)) {
     config.plugins_where = value_where(file, entry);
-    if (auto patterns = read_string_list(file, entry, diagnostics)) {
-      config.plugin_paths = expand_globs(*patterns, base_dir, diagnostics);
+    // Search order matters (the first folder holding <name>.so wins) and a folder may not exist
+    // on every machine (a build tree, an installed package): no globbing, no existence check.
+    if (auto paths = read_string_list(file, entry, diagnostics)) {
+      config.plugin_paths.clear();
+      for (const auto& path : *paths) {
+        const bool absolute = !path.name.empty() && path.name.front() == '/';
+        config.plugin_paths.push_back(absolute || base_dir.empty() ? path.name : base_dir + "/" + path.name);
+      }
     }
   }
 }
@@ -82,9 +88,10 @@ void read_downstream(const std::string& file, const MapEntry& item, EngineConfig
   downstream.where = key_where(file, item);
   downstream.file = file;
   if (!is_name(item.key)) {
-    diagnostics.error(downstream.where,
-                      "bad downstream name '" + item.key +
-                          "' (expected letters, digits, '_' or '-', starting with a letter or '_')");
+    diagnostics.error(
+        downstream.where,
+        "bad downstream name '" + item.key +
+            "' (expected letters, digits, '_' or '-', starting with a letter or '_')");
   }
   const std::string context = "downstream '" + item.key + "'";
   auto entries = read_map(file, item.value, context, kDownstreamKeys, diagnostics);
@@ -137,8 +144,7 @@ void read_engine(const std::string& file, const YAML::Node& root, EngineConfig& 
 
 }  // namespace
 
-std::optional<EngineConfig> load_engine_config(const std::string& path,
-                                               Diagnostics& diagnostics) {
+std::optional<EngineConfig> load_engine_config(const std::string& path, Diagnostics& diagnostics) {
   Diagnostics found;
   EngineConfig config;
   config.file = path;
@@ -149,7 +155,7 @@ std::optional<EngineConfig> load_engine_config(const std::string& path,
     // The readers do not throw on bad input; this guards the "never throws" promise anyway.
     found.error({path, 0, 0}, std::string("internal error while reading: ") + e.what());
   }
-  diagnostics.append(found);
+  diagnostics.append(sorted_by_position(found, path));
   if (!found.ok()) return std::nullopt;
   return config;
 }

@@ -1,11 +1,11 @@
 #pragma once
 // Reading a YAML mapping strictly: keys must be unique scalars and, for a fixed-shape section,
 // one of a known set, so a typo is an error at its line instead of a silently ignored setting.
+#include <yaml-cpp/yaml.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "config/source_location.hpp"
 

@@ -60,9 +60,9 @@ void read_step(const std::string& file, const MapEntry& step_entry, PipelineConf
   step.name = step_entry.key;
   step.where = key_where(file, step_entry);
   if (!is_name(step.name)) {
-    diagnostics.error(step.where,
-                      "bad step name '" + step.name +
-                          "' (expected letters, digits, '_' or '-', starting with a letter or '_')");
+    diagnostics.error(
+        step.where, "bad step name '" + step.name +
+                        "' (expected letters, digits, '_' or '-', starting with a letter or '_')");
   }
   const std::string context = "step '" + step.name + "'";
   auto entries = read_map(file, step_entry.value, context, kStepKeys, diagnostics);
@@ -76,9 +76,9 @@ void read_step(const std::string& file, const MapEntry& step_entry, PipelineConf
       if (step_class) {
         step.step_class = *step_class;
       } else if (text) {
-        diagnostics.error(value_where(file, entry),
-                          "bad class '" + *text +
-                              "' (expected one of: critical, degradable, background)");
+        diagnostics.error(
+            value_where(file, entry),
+            "bad class '" + *text + "' (expected one of: critical, degradable, background)");
       }
     } else if (entry.key == "timeout") {
       step.timeout = read_duration(file, entry, kRequestBounds, diagnostics);
@@ -136,9 +136,12 @@ void read_pipeline(const std::string& file, const YAML::Node& root, PipelineConf
 
 const char* to_string(StepClass c) {
   switch (c) {
-    case StepClass::kCritical: return "critical";
-    case StepClass::kDegradable: return "degradable";
-    case StepClass::kBackground: return "background";
+    case StepClass::kCritical:
+      return "critical";
+    case StepClass::kDegradable:
+      return "degradable";
+    case StepClass::kBackground:
+      return "background";
   }
   return "unknown";
 }
@@ -155,7 +158,7 @@ std::optional<PipelineConfig> load_pipeline_file(const std::string& path,
     // The readers do not throw on bad input; this guards the "never throws" promise anyway.
     found.error({path, 0, 0}, std::string("internal error while reading: ") + e.what());
   }
-  diagnostics.append(found);
+  diagnostics.append(sorted_by_position(found, path));
   if (!found.ok()) return std::nullopt;
   return pipeline;
 }

@@ -1,10 +1,13 @@
 #include "config/yaml_file.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
+#include <vector>
 
 namespace mosaic::config {
 
@@ -55,6 +58,19 @@ std::optional<YAML::Node> load_yaml_file(const std::string& path, Diagnostics& d
     diagnostics.error(at_mark(path, e.mark), "YAML syntax error: " + e.msg);
     return std::nullopt;
   }
+}
+
+Diagnostics sorted_by_position(const Diagnostics& diagnostics, const std::string& main_file) {
+  std::vector<Diagnostic> items = diagnostics.items();
+  auto key = [&](const Diagnostic& d) {
+    bool other = d.where.file != main_file;
+    return std::make_tuple(other, other ? d.where.file : std::string(), d.where.line, d.where.col);
+  };
+  std::stable_sort(items.begin(), items.end(),
+                   [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
+  Diagnostics sorted;
+  for (auto& item : items) sorted.error(std::move(item.where), std::move(item.message));
+  return sorted;
 }
 
 }  // namespace mosaic::config

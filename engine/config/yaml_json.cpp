@@ -66,7 +66,7 @@ YAML::Node node_at_path(const YAML::Node& root, const std::string& dotted_path) 
       auto r = std::from_chars(part.data(), part.data() + part.size(), index);
       if (r.ec == std::errc() && index < current.size()) next = current[index];
     }
-    if (!next.IsDefined() || next.IsNull() && next.Mark().is_null()) return current;
+    if (!next.IsDefined() || (next.IsNull() && next.Mark().is_null())) return current;
     current.reset(next);
     if (dot == std::string::npos) break;
     start = dot + 1;

@@ -233,6 +233,7 @@ Failure failure_for(Phase phase, const std::exception& error, CallContext& conte
 // What an istream/ostream reports when Poco's stream buffer failed: the session kept the
 // original exception.
 const std::exception& original_error(const std::exception& error, Poco::Net::HTTPClientSession& session) {
+  if (dynamic_cast<const Poco::Exception*>(&error)) return error;
   if (const Poco::Exception* network = session.networkException()) return *network;
   return error;
 }

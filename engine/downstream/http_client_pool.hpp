@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "downstream/http_connection_pool.hpp"
@@ -38,14 +39,13 @@ class PooledHttpClient final : public mosaic::HttpClient {
   const HttpClientOptions& options() const { return options_; }
 
  private:
-  struct Exchange;
   Outcome<HttpResponse> run(const HttpRequest& request, CallContext& context, InFlightCall& call,
                             HttpConnectionPool::Lease& lease);
   Outcome<HttpResponse> exchange_once(const HttpRequest& request, CallContext& context,
                                       InFlightCall& call, HttpConnection& connection,
                                       HttpConnectionPool::Lease& lease, bool& retryable);
-  Outcome<HttpResponse> connect(CallContext& context, InFlightCall& call,
-                                HttpConnectionPool::Lease& lease);
+  std::optional<Failure> connect(CallContext& context, InFlightCall& call,
+                                 HttpConnectionPool::Lease& lease);
 
   HttpClientOptions options_;
   std::string host_;

@@ -66,9 +66,7 @@ CallResult call_step(const Run& run, std::size_t index, const Json& input, Clock
 
 void complete(Run& run, std::size_t index, CallResult result) {
   const CompiledStep& step = run.pipeline->steps[index];
-  if (!result.ok() && step.step_class == StepClass::kCritical) {
-    run.cancel->cancel(CancelReason::kCancelled);  // stop the siblings now, not when the scheduler wakes
-  }
+  const bool critical_failed = !result.ok() && step.step_class == StepClass::kCritical;
   {
     std::lock_guard lock(run.mutex);
     StepState& state = run.steps[index];
@@ -80,6 +78,9 @@ void complete(Run& run, std::size_t index, CallResult result) {
     }
     run.completed.push_back(index);
   }
+  // Queued before the siblings hear of it, so the scheduler sees this failure, not their
+  // "cancelled", as the cause.
+  if (critical_failed) run.cancel->cancel(CancelReason::kCancelled);  // stop them now, not when the scheduler wakes
   run.changed.notify_all();
 }
 

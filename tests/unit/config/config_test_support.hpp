@@ -16,7 +16,8 @@ namespace mosaic::config::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mosaic-config-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "mosaic-config-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     root_ = pattern;
   }
@@ -53,10 +54,9 @@ inline ::testing::AssertionResult HasError(const Diagnostics& diagnostics, const
       return ::testing::AssertionSuccess();
     }
   }
-  return ::testing::AssertionFailure()
-         << "no error at " << file << ":" << line << ":" << col << " containing '" << part
-         << "'; got:\n"
-         << diagnostics.str();
+  return ::testing::AssertionFailure() << "no error at " << file << ":" << line << ":" << col
+                                       << " containing '" << part << "'; got:\n"
+                                       << diagnostics.str();
 }
 
 }  // namespace mosaic::config::testing

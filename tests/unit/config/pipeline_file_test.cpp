@@ -89,7 +89,8 @@ TEST(PipelineFile, LoadsEveryField) {
 
 TEST(PipelineFile, AppliesDefaults) {
   TempDir dir;
-  const std::string file = dir.write("p.yaml", "endpoint: POST /orders\nsteps:\n  create:\n    call: orders\n");
+  const std::string file =
+      dir.write("p.yaml", "endpoint: POST /orders\nsteps:\n  create:\n    call: orders\n");
   Diagnostics diagnostics;
   auto pipeline = load_pipeline_file(file, diagnostics);
   ASSERT_TRUE(pipeline) << diagnostics.str();
@@ -141,13 +142,15 @@ respons: {}
   EXPECT_FALSE(load_pipeline_file(file, diagnostics));
   ASSERT_EQ(diagnostics.items().size(), 4u) << diagnostics.str();
   EXPECT_EQ(diagnostics.items()[0].str(),
-            file + ":5:5: unknown key 'cache' in step 'a' (expected one of: call, class, "
-                   "timeout, after, with)");
+            file +
+                ":5:5: unknown key 'cache' in step 'a' (expected one of: call, class, "
+                "timeout, after, with)");
   EXPECT_TRUE(HasError(diagnostics, file, 6, 5, "unknown key 'retry' in step 'a'"));
   EXPECT_TRUE(HasError(diagnostics, file, 7, 5, "unknown key 'deliver' in step 'a'"));
   EXPECT_EQ(diagnostics.items()[3].str(),
-            file + ":8:1: unknown key 'respons' in the pipeline file (expected one of: "
-                   "endpoint, deadline, steps, response)");
+            file +
+                ":8:1: unknown key 'respons' in the pipeline file (expected one of: "
+                "endpoint, deadline, steps, response)");
 }
 
 TEST(PipelineFile, BadClass) {
@@ -196,8 +199,8 @@ TEST(PipelineFile, DeadlineRange) {
                         {"10m", ""},
                         {"1ms", ""}};
   for (const auto& c : cases) {
-    const std::string file = dir.write(
-        "p.yaml", std::string("endpoint: GET /x\ndeadline: ") + c.deadline + "\nsteps: { a: { call: u } }\n");
+    const std::string file = dir.write("p.yaml", std::string("endpoint: GET /x\ndeadline: ") +
+                                                     c.deadline + "\nsteps: { a: { call: u } }\n");
     Diagnostics diagnostics;
     auto pipeline = load_pipeline_file(file, diagnostics);
     if (*c.error_part == '\0') {

@@ -1,0 +1,15 @@
+#include "response/error_body.hpp"
+
+namespace mosaic::response {
+
+std::string serialize_error(const ErrorBody& error, std::string_view request_id) {
+  json::object body;
+  body["error"] = error.code;
+  if (!error.message.empty()) body["message"] = error.message;
+  if (!error.step.empty()) body["step"] = error.step;
+  if (!error.reason.empty()) body["reason"] = error.reason;
+  body["request_id"] = request_id;
+  return json::serialize(body);
+}
+
+}  // namespace mosaic::response

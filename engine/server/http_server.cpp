@@ -1,0 +1,64 @@
+#include "server/http_server.hpp"
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+
+#include <thread>
+
+#include "server/pipeline_handler.hpp"
+
+namespace mosaic::server {
+
+HttpServer::HttpServer(const config::ServerConfig& config, GenerationSource generation,
+                       const exec::Executor& executor, logging::LogWriter* log)
+    : config_(config), generation_(std::move(generation)), executor_(executor), log_(log) {}
+
+HttpServer::~HttpServer() {
+  if (server_) {
+    server_->stopAll(true);
+    pool_->joinAll();
+  }
+}
+
+void HttpServer::start() {
+  Poco::Net::ServerSocket socket;
+  socket.bind(Poco::Net::SocketAddress(config_.listen.host, config_.listen.port), true);
+  socket.listen(config_.queue);
+  port_ = socket.address().port();
+
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(config_.threads);
+  params->setMaxQueued(config_.queue);
+  params->setKeepAlive(true);
+  params->setMaxKeepAliveRequests(0);  // unlimited
+  params->setKeepAliveTimeout(Poco::Timespan(config_.keep_alive_timeout.count() * 1000));
+  params->setTimeout(Poco::Timespan(config_.header_timeout.count() * 1000));
+  params->setServerName("mosaic");
+
+  // An explicit pool: without it Poco uses its 16-thread default pool whatever maxThreads says.
+  pool_ = std::make_unique<Poco::ThreadPool>(2, config_.threads, 60);
+  HandlerShared shared{config_, generation_, &executor_, log_};
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new PipelineHandlerFactory(std::move(shared)), *pool_, socket,
+                                                    params);
+  server_->start();
+}
+
+std::uint16_t HttpServer::port() const { return port_; }
+
+bool HttpServer::drain(std::chrono::milliseconds bound) {
+  if (!server_) return true;
+  server_->stopAll(false);  // no new connections; keep-alive connections end after their request
+  const auto until = std::chrono::steady_clock::now() + bound;
+  while (server_->currentConnections() > 0 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const bool clean = server_->currentConnections() == 0;
+  if (!clean) server_->stopAll(true);
+  pool_->joinAll();
+  server_.reset();
+  return clean;
+}
+
+}  // namespace mosaic::server

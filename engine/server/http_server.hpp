@@ -1,0 +1,50 @@
+#pragma once
+// The public listener: Poco's HTTPServer with an explicit thread pool sized from server.threads
+// (the default pool would cap it at 16), turning each HTTP request into a pipeline run.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "config/engine_config.hpp"
+#include "execution/executor.hpp"
+#include "logging/log_writer.hpp"
+#include "runtime/generation.hpp"
+
+namespace Poco {
+class ThreadPool;
+namespace Net {
+class HTTPServer;
+}
+}  // namespace Poco
+
+namespace mosaic::server {
+
+using GenerationSource = std::function<std::shared_ptr<const runtime::Generation>()>;
+
+class HttpServer {
+ public:
+  HttpServer(const config::ServerConfig& config, GenerationSource generation, const exec::Executor& executor,
+             logging::LogWriter* log);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  void start();  // binds and listens; throws on a port in use
+  std::uint16_t port() const;
+
+  // Stops accepting, lets requests in flight finish (closing idle keep-alive connections), and
+  // waits up to `bound`. Returns false when some requests were still running at the bound.
+  bool drain(std::chrono::milliseconds bound);
+
+ private:
+  config::ServerConfig config_;
+  GenerationSource generation_;
+  const exec::Executor& executor_;
+  logging::LogWriter* log_;
+  std::unique_ptr<Poco::ThreadPool> pool_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace mosaic::server

@@ -1,0 +1,138 @@
+#include "server/pipeline_handler.hpp"
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <algorithm>
+#include <istream>
+
+#include "logging/context_logger.hpp"
+#include "response/error_body.hpp"
+#include "server/query_string.hpp"
+#include "server/request_id.hpp"
+
+namespace mosaic::server {
+
+namespace {
+
+using Poco::Net::HTTPResponse;
+using response::ErrorBody;
+
+void send_json(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, int status,
+               const std::string& request_id, const std::string& body) {
+  response.setStatus(static_cast<HTTPResponse::HTTPStatus>(status));
+  response.setContentType("application/json");
+  response.set("X-Request-Id", request_id);
+  response.setContentLength(static_cast<std::streamsize>(body.size()));
+  if (request.getMethod() == "HEAD") {
+    response.send();
+  } else {
+    response.sendBuffer(body.data(), body.size());
+  }
+}
+
+void send_error(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                const std::string& request_id, ErrorBody error) {
+  send_json(request, response, error.status, request_id, response::serialize_error(error, request_id));
+}
+
+// Reads at most `limit` bytes; false when the body is larger (the rest is not read).
+bool read_body(Poco::Net::HTTPServerRequest& request, std::uint64_t limit, std::string& body) {
+  std::istream& in = request.stream();
+  if (request.hasContentLength()) {
+    const auto length = static_cast<std::uint64_t>(request.getContentLength64());
+    if (length > limit) return false;
+    body.resize(length);
+    in.read(body.data(), static_cast<std::streamsize>(length));
+    body.resize(static_cast<std::size_t>(in.gcount()));
+    return true;
+  }
+  if (!request.getChunkedTransferEncoding()) return true;  // no body
+  char buffer[8192];
+  while (in) {
+    in.read(buffer, sizeof buffer);
+    body.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (body.size() > limit) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+  const std::string& offered = request.get("X-Request-Id", "");
+  const std::string request_id = is_valid_request_id(offered) ? offered : generate_request_id();
+
+  auto generation = shared_.generation();
+  const std::string& uri = request.getURI();
+  const std::size_t question = uri.find('?');
+  const std::string_view path = std::string_view(uri).substr(0, question);
+  const std::string_view raw_query =
+      question == std::string::npos ? std::string_view() : std::string_view(uri).substr(question + 1);
+
+  routing::RouteMatch match = generation->router.match(request.getMethod(), path);
+  switch (match.status) {
+    case routing::RouteMatch::Status::kNotFound:
+      return send_error(request, response, request_id, {404, "not_found", "no endpoint matches this path", {}, {}});
+    case routing::RouteMatch::Status::kMethodNotAllowed:
+      response.set("Allow", match.allowed);
+      return send_error(request, response, request_id,
+                        {405, "method_not_allowed", "the endpoint does not accept this method", {}, {}});
+    case routing::RouteMatch::Status::kBadPath:
+      return send_error(request, response, request_id, {400, "bad_request", "malformed percent-encoding in the path", {}, {}});
+    case routing::RouteMatch::Status::kFound: break;
+  }
+
+  exec::RequestInput input;
+  input.request_id = request_id;
+  input.params = std::move(match.params);
+  auto query = parse_query(raw_query);
+  if (!query) {
+    return send_error(request, response, request_id,
+                      {400, "bad_request", "malformed percent-encoding in the query", {}, {}});
+  }
+  input.query = std::move(*query);
+
+  std::string body;
+  if (!read_body(request, shared_.config.max_body, body)) {
+    response.setKeepAlive(false);  // the unread rest of the body makes the connection unusable
+    return send_error(request, response, request_id,
+                      {413, "payload_too_large", "the request body exceeds server.max_body", {}, {}});
+  }
+  if (!body.empty()) {
+    boost::system::error_code ec;
+    Json parsed = json::parse(body, ec);
+    if (ec) {
+      return send_error(request, response, request_id, {400, "bad_request", "the request body is not valid JSON", {}, {}});
+    }
+    input.body = std::move(parsed);
+  }
+  input.headers.reserve(request.size());
+  for (const auto& [name, value] : request) {
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    input.headers.emplace_back(std::move(lower), value);
+  }
+
+  // The pipeline pointer shares ownership of its generation: steps still running after the
+  // response (background ones) keep the whole configuration they started with alive.
+  std::shared_ptr<const pipeline::CompiledPipeline> pipeline(generation, match.pipeline);
+  exec::ExecutionResult result = shared_.executor->run(std::move(pipeline), std::move(input));
+
+  switch (result.status) {
+    case exec::ExecutionResult::Status::kOk:
+      if (result.partial) response.set("X-Mosaic-Partial", "true");
+      return send_json(request, response, 200, request_id, json::serialize(result.body));
+    case exec::ExecutionResult::Status::kDependencyFailed:
+      return send_error(request, response, request_id,
+                        {502, "dependency_failed", "a critical dependency failed", result.failed_step, result.reason});
+    case exec::ExecutionResult::Status::kDeadlineExceeded:
+      return send_error(request, response, request_id,
+                        {504, "deadline_exceeded", "the request deadline passed", result.failed_step, result.reason});
+    case exec::ExecutionResult::Status::kOverloaded:
+      return send_error(request, response, request_id, {503, "overloaded", "the server is overloaded", {}, {}});
+  }
+}
+
+}  // namespace mosaic::server

@@ -1,0 +1,280 @@
+#include <gtest/gtest.h>
+
+#include "executor_fixture.hpp"
+
+namespace mosaic::testing {
+namespace {
+
+using Status = exec::ExecutionResult::Status;
+
+TEST_F(ExecutorTest, AllHealthyShapesTheResponseWithMeta) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  a: { call: svc, with: { value: { name: Ada } } }
+  b: { call: svc, class: degradable, with: { value: [1, 2] } }
+response:
+  user: "${steps.a}"
+  greeting: "hi ${steps.a.name} #${params.id}"
+  list: "${steps.b}"
+)");
+  auto result = run(p);
+  ASSERT_EQ(result.status, Status::kOk);
+  EXPECT_FALSE(result.partial);
+  const auto& body = result.body.as_object();
+  EXPECT_EQ(body.at("user").at("name"), "Ada");
+  EXPECT_EQ(body.at("greeting"), "hi Ada #42");
+  EXPECT_EQ(body.at("list"), (json::array{1, 2}));
+  EXPECT_EQ(body.at("_meta").at("request_id"), "req-1");
+  EXPECT_TRUE(body.at("_meta").at("degraded").as_object().empty());
+  EXPECT_TRUE(body.at("_meta").at("pending").as_array().empty());
+}
+
+TEST_F(ExecutorTest, WithoutResponseEveryForegroundResultIsKeyedByName) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  a: { call: svc, with: { value: 1 } }
+  b: { call: svc, class: degradable, with: { value: 2 } }
+  c: { call: svc, class: background, with: { value: 3 } }
+)");
+  auto result = run(p);
+  ASSERT_EQ(result.status, Status::kOk);
+  const auto& body = result.body.as_object();
+  EXPECT_EQ(body.at("a"), 1);
+  EXPECT_EQ(body.at("b"), 2);
+  EXPECT_FALSE(body.contains("c"));
+  EXPECT_EQ(body.at("_meta").at("pending"), (json::array{"c"}));
+}
+
+TEST_F(ExecutorTest, DegradableFailureGivesNullAndIsNamed) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  a: { call: svc, with: { value: 1 } }
+  orders: { call: svc, class: degradable, with: { status: 503 } }
+  broken: { call: svc, class: degradable, with: { fail: true } }
+)");
+  auto result = run(p);
+  ASSERT_EQ(result.status, Status::kOk);
+  EXPECT_TRUE(result.partial);
+  const auto& body = result.body.as_object();
+  EXPECT_TRUE(body.at("orders").is_null());
+  EXPECT_EQ(body.at("_meta").at("degraded").at("orders"), "status_503");
+  EXPECT_EQ(body.at("_meta").at("degraded").at("broken"), "unavailable");
+}
+
+TEST_F(ExecutorTest, HangingDegradableTimesOutAtItsOwnTimeoutAndIsCancelled) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+deadline: 2s
+steps:
+  a: { call: svc, with: { value: 1 } }
+  slow: { call: svc, class: degradable, timeout: 100ms, with: { id: slow, hang: true } }
+)");
+  const auto start = std::chrono::steady_clock::now();
+  auto result = run(p);
+  const auto took = ms_since(start);
+  ASSERT_EQ(result.status, Status::kOk);
+  EXPECT_EQ(result.body.at("_meta").at("degraded").at("slow"), "timeout");
+  EXPECT_GE(took, 95);
+  EXPECT_LT(took, 600);
+  auto call = downstream_->call_of("slow");
+  ASSERT_TRUE(call);
+  EXPECT_TRUE(call->saw_cancel);
+  EXPECT_EQ(call->interruption.kind, FailureKind::kTimeout);
+}
+
+TEST_F(ExecutorTest, CriticalFailureCancelsSiblingsAndFailsAtOnce) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+deadline: 5s
+steps:
+  auth: { call: svc, with: { id: auth, delay_ms: 30, status: 500 } }
+  slow: { call: svc, class: degradable, with: { id: slow, hang: true } }
+  also_slow: { call: svc, with: { id: also_slow, hang: true } }
+)");
+  const auto start = std::chrono::steady_clock::now();
+  auto result = run(p);
+  const auto took = ms_since(start);
+  EXPECT_EQ(result.status, Status::kDependencyFailed);
+  EXPECT_EQ(result.failed_step, "auth");
+  EXPECT_EQ(result.reason, "status_500");
+  EXPECT_LT(took, 1000);
+  // Both siblings hear the cancellation (they record it when they return).
+  for (int i = 0; i < 100 && downstream_->calls().size() < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (const char* id : {"slow", "also_slow"}) {
+    auto call = downstream_->call_of(id);
+    ASSERT_TRUE(call) << id;
+    EXPECT_TRUE(call->saw_cancel) << id;
+    EXPECT_EQ(call->interruption.kind, FailureKind::kCancelled) << id;
+  }
+}
+
+TEST_F(ExecutorTest, CriticalHangingPastTheDeadlineIs504WithinTheDeadline) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+deadline: 150ms
+steps:
+  a: { call: svc, with: { id: a, hang: true } }
+  b: { call: svc, class: degradable, with: { id: b, hang: true } }
+)");
+  const auto start = std::chrono::steady_clock::now();
+  auto result = run(p);
+  const auto took = ms_since(start);
+  EXPECT_EQ(result.status, Status::kDeadlineExceeded);
+  EXPECT_EQ(result.failed_step, "a");
+  EXPECT_EQ(result.reason, "timeout");
+  EXPECT_GE(took, 145);
+  EXPECT_LT(took, 150 + 200);
+}
+
+TEST_F(ExecutorTest, CriticalStepTimeoutShorterThanTheDeadlineIs502Timeout) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+deadline: 2s
+steps:
+  a: { call: svc, timeout: 50ms, with: { hang: true } }
+)");
+  auto result = run(p);
+  EXPECT_EQ(result.status, Status::kDependencyFailed);
+  EXPECT_EQ(result.reason, "timeout");
+}
+
+TEST_F(ExecutorTest, APluginThatIgnoresCancellationCannotHoldTheResponsePastTheDeadline) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+deadline: 100ms
+steps:
+  a: { call: svc, with: { value: 1 } }
+  stuck: { call: svc, class: degradable, with: { id: stuck, hang: true, ignore_cancel: true } }
+  other: { call: svc, class: degradable, with: { value: 2 } }
+)");
+  const auto start = std::chrono::steady_clock::now();
+  auto result = run(p);
+  const auto took = ms_since(start);
+  ASSERT_EQ(result.status, Status::kOk);
+  EXPECT_EQ(result.body.at("_meta").at("degraded").at("stuck"), "timeout");
+  EXPECT_EQ(result.body.at("other"), 2);
+  EXPECT_LT(took, 100 + 200);
+}
+
+TEST_F(ExecutorTest, IndependentStepsRunInParallel) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  a: { call: svc, with: { delay_ms: 150 } }
+  b: { call: svc, with: { delay_ms: 150 } }
+  c: { call: svc, with: { delay_ms: 150 } }
+)");
+  const auto start = std::chrono::steady_clock::now();
+  auto result = run(p);
+  const auto took = ms_since(start);
+  ASSERT_EQ(result.status, Status::kOk);
+  EXPECT_EQ(downstream_->max_running(), 3);
+  EXPECT_LT(took, 400);  // serial would take 450
+}
+
+TEST_F(ExecutorTest, DependentsRunAfterTheirInputsAndSeeTheirValues) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  profile: { call: svc, with: { id: profile, delay_ms: 40, value: { segment: gold } } }
+  marker: { call: svc, with: { id: marker, value: 1 } }
+  recs: { call: svc, after: [marker], with: { id: recs, segment: "${steps.profile.segment}" } }
+)");
+  auto result = run(p);
+  ASSERT_EQ(result.status, Status::kOk);
+  auto profile = downstream_->call_of("profile");
+  auto recs = downstream_->call_of("recs");
+  auto marker = downstream_->call_of("marker");
+  ASSERT_TRUE(profile && recs && marker);
+  EXPECT_GE(recs->started, profile->ended);
+  EXPECT_GE(recs->started, marker->ended);
+  EXPECT_EQ(recs->input.at("segment"), "gold");
+}
+
+TEST_F(ExecutorTest, ADependentOfAFailedDegradableStepSeesNull) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  flaky: { call: svc, class: degradable, with: { status: 500 } }
+  next: { call: svc, class: degradable, with: { id: next, from: "${steps.flaky}", field: "${steps.flaky.x}" } }
+)");
+  auto result = run(p);
+  ASSERT_EQ(result.status, Status::kOk);
+  auto next = downstream_->call_of("next");
+  ASSERT_TRUE(next);
+  EXPECT_TRUE(next->input.at("from").is_null());
+  EXPECT_TRUE(next->input.at("field").is_null());
+}
+
+TEST_F(ExecutorTest, BackgroundStepIsNotAwaitedAndItsResultReachesTheSink) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  a: { call: svc, with: { value: { seg: s1 } } }
+  recs: { call: svc, class: background, with: { id: recs, delay_ms: 300, value: [r1], seg: "${steps.a.seg}" } }
+)");
+  const auto start = std::chrono::steady_clock::now();
+  auto result = run(p);
+  const auto took = ms_since(start);
+  ASSERT_EQ(result.status, Status::kOk);
+  EXPECT_LT(took, 200);
+  EXPECT_EQ(result.body.at("_meta").at("pending"), (json::array{"recs"}));
+  EXPECT_TRUE(wait_background(0, std::chrono::milliseconds(0)).empty());  // still running after the response
+  auto done = wait_background(1, std::chrono::seconds(3));
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].step, "recs");
+  EXPECT_EQ(done[0].request_id, "req-1");
+  EXPECT_TRUE(done[0].ok);
+  EXPECT_EQ(done[0].value, (json::array{"r1"}));
+  EXPECT_EQ(downstream_->call_of("recs")->input.at("seg"), "s1");
+}
+
+TEST_F(ExecutorTest, BackgroundStepIsNotCancelledByTheResponse) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+deadline: 100ms
+steps:
+  a: { call: svc, with: { value: 1 } }
+  bg: { call: svc, class: background, timeout: 2s, with: { id: bg, delay_ms: 250, value: done } }
+)");
+  auto result = run(p);
+  ASSERT_EQ(result.status, Status::kOk);
+  auto done = wait_background(1, std::chrono::seconds(3));
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_TRUE(done[0].ok) << done[0].reason;
+}
+
+TEST_F(ExecutorTest, AThrowingPluginFailsItsStepWithoutLeakingTheMessage) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  a: { call: svc, with: { throw: true } }
+)");
+  auto result = run(p);
+  EXPECT_EQ(result.status, Status::kDependencyFailed);
+  EXPECT_EQ(result.reason, "error");
+}
+
+TEST_F(ExecutorTest, AChainRunsInOrderOnTheRequestThread) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  s1: { call: svc, with: { id: s1, value: 1 } }
+  s2: { call: svc, with: { id: s2, value: "${steps.s1}" } }
+  s3: { call: svc, with: { id: s3, value: "${steps.s2}" } }
+  s4: { call: svc, with: { id: s4, value: "${steps.s3}" } }
+)");
+  auto result = run(p);
+  ASSERT_EQ(result.status, Status::kOk);
+  EXPECT_EQ(result.body.at("s4"), 1);
+  EXPECT_EQ(downstream_->max_running(), 1);
+  EXPECT_EQ(steps_.stats().threads, 0u);  // a lone ready step never needs a hand-off
+}
+
+}  // namespace
+}  // namespace mosaic::testing
