@@ -224,7 +224,8 @@ Failure failure_for(Phase phase, const std::exception& error, CallContext& conte
   if (Clock::now() >= context.deadline()) return Failure::Timeout(std::move(detail));
   if (phase == Phase::kConnect) return Failure::Of(FailureKind::kConnectFailed, std::move(detail));
   if (dynamic_cast<const Poco::TimeoutException*>(&error)) return Failure::Timeout(std::move(detail));
-  if (dynamic_cast<const Poco::Net::MessageException*>(&error)) {
+  // Not HTTP: a malformed status line, header or chunk size.
+  if (dynamic_cast<const Poco::Net::MessageException*>(&error) || dynamic_cast<const Poco::DataException*>(&error)) {
     return Failure::Of(FailureKind::kBadResponse, std::move(detail));
   }
   return Failure::Of(FailureKind::kUnavailable, std::move(detail));

@@ -20,7 +20,7 @@ using response::ErrorBody;
 
 void send_json(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, int status,
                const std::string& request_id, const std::string& body) {
-  response.setStatus(static_cast<HTTPResponse::HTTPStatus>(status));
+  response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status));
   response.setContentType("application/json");
   response.set("X-Request-Id", request_id);
   response.setContentLength(static_cast<std::streamsize>(body.size()));

@@ -377,9 +377,11 @@ class TestHttpServer {
     switch (reply.behavior) {
       case Behavior::kHang: return hang(socket, buffer);
       case Behavior::kSlowBody: {
-        if (!send_all(socket, head_of(reply, reply.body.size()))) return After::kServerClose;
+        // A failed send means the client went away (reset after its close).
+        if (!send_all(socket, head_of(reply, reply.body.size()))) return After::kClientClosed;
         for (char c : reply.body) {
-          if (!pause(reply.interval) || !send_all(socket, std::string(1, c))) return After::kServerClose;
+          if (!pause(reply.interval)) return After::kServerClose;
+          if (!send_all(socket, std::string(1, c))) return After::kClientClosed;
         }
         return After::kKeepOpen;
       }
@@ -407,7 +409,7 @@ class TestHttpServer {
     } else {
       out += reply.body;
     }
-    if (!send_all(socket, out)) return After::kServerClose;
+    if (!send_all(socket, out)) return After::kClientClosed;
     return reply.close_after || reply.connection_close ? After::kServerClose : After::kKeepOpen;
   }
 

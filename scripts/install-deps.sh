@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Mosaic builds, tests and demos with (run as root).
+# Quick when everything is already there: apt is only asked when a package is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config dpkg-dev
+  libpoco-dev libyaml-cpp-dev libboost1.81-dev libboost-json1.81-dev
+  libmemcached-dev memcached
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  curl python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
