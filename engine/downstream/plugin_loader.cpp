@@ -23,6 +23,14 @@ bool is_plugin_name(const std::string& name) {
   });
 }
 
+// dlerror() usually starts with the file name, which the message already leads with.
+std::string dl_message(const char* text, const std::string& path, const std::string& fallback) {
+  if (!text) return fallback;
+  std::string message(text);
+  if (message.rfind(path + ": ", 0) == 0) message.erase(0, path.size() + 2);
+  return message;
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
@@ -75,15 +83,15 @@ PluginLoader::Entry PluginLoader::open(const std::string& name, const std::strin
   library->load(path, dll::load_mode::rtld_local | dll::load_mode::rtld_now, ec);
   if (ec || !library->is_loaded()) {
     const char* text = ::dlerror();  // Boost.DLL leaves dlopen's message in place on failure
-    throw PluginLoadError(path + ": cannot load library: " + (text ? std::string(text) : ec.message()));
+    throw PluginLoadError(path + ": cannot load library: " + dl_message(text, path, ec.message()));
   }
 
   ::dlerror();
   void* symbol = ::dlsym(library->native(), MOSAIC_PLUGIN_DESCRIPTOR_SYMBOL);
   if (!symbol) {
     const char* text = ::dlerror();
-    throw PluginLoadError(path + ": not a Mosaic plugin (no " MOSAIC_PLUGIN_DESCRIPTOR_SYMBOL "): " +
-                          (text ? std::string(text) : std::string("symbol is null")));
+    throw PluginLoadError(path + ": not a Mosaic plugin: " + dl_message(text, path, "symbol is null") +
+                          " (a plugin exports it with MOSAIC_PLUGIN)");
   }
   // Only the first field is stable across ABI versions: check it before reading anything else.
   const auto* descriptor = static_cast<const MosaicPluginDescriptor*>(symbol);

@@ -1,5 +1,7 @@
 #include "routing/router.hpp"
 
+#include <algorithm>
+
 #include "template/encoding.hpp"
 
 namespace mosaic::routing {
@@ -34,14 +36,22 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
   const auto segments = split_path(path);
   const Route* best = nullptr;
   int best_score = -1;
+  std::vector<std::string_view> allowed;
   for (const auto& route : routes_) {
     int score = match_score(route.pattern, segments);
     if (score < 0) continue;
-    if (route.method != method && !(method == "HEAD" && route.method == "GET")) {
-      if (!out.allowed.empty()) out.allowed += ", ";
-      out.allowed += route.method;
+    const bool exact = route.method == method;
+    if (!exact && !(method == "HEAD" && route.method == "GET")) {
+      // Two routes of one method can match the same path (/a/{x} and /a/b): list it once.
+      if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
+        allowed.push_back(route.method);
+        if (!out.allowed.empty()) out.allowed += ", ";
+        out.allowed += route.method;
+      }
       continue;
     }
+    // Literals first; at equal literals an exact method beats HEAD's fallback to GET.
+    score = score * 2 + (exact ? 1 : 0);
     if (score > best_score) {
       best = &route;
       best_score = score;

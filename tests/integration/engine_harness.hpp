@@ -1,0 +1,108 @@
+#pragma once
+// Starts the whole engine in-process on a free loopback port from a config written to a temp
+// folder, and talks to it over real sockets with Poco's HTTP client.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "mosaic/json.hpp"
+#include "runtime/engine.hpp"
+
+namespace mosaic::testing {
+
+class TempFolder {
+ public:
+  TempFolder() {
+    static int counter = 0;
+    path_ = std::filesystem::temp_directory_path() /
+            ("mosaic-it-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempFolder() { std::filesystem::remove_all(path_); }
+  std::string write(const std::string& name, const std::string& text) const {
+    auto file = path_ / name;
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file) << text;
+    return file.string();
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct HttpReply {
+  int status = 0;
+  std::map<std::string, std::string> headers;
+  std::string body;
+  Json json() const { return json::parse(body); }
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+inline HttpReply http_call(std::uint16_t port, const std::string& method, const std::string& target,
+                           const std::string& body = {}, std::map<std::string, std::string> headers = {}) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", port);
+  session.setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [k, v] : headers) request.set(k, v);
+  if (!body.empty()) {
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    request.setContentType("application/json");
+    session.sendRequest(request) << body;
+  } else {
+    session.sendRequest(request);
+  }
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  HttpReply reply;
+  reply.status = static_cast<int>(response.getStatus());
+  for (const auto& [k, v] : response) reply.headers[k] = v;
+  Poco::StreamCopier::copyToString(in, reply.body);
+  return reply;
+}
+
+// The engine with `downstreams_yaml` (the `downstreams:` mapping, indented by two) and the given
+// pipeline files. The plugin search path is the build's plugin folder.
+class EngineUnderTest {
+ public:
+  EngineUnderTest(const std::string& downstreams_yaml, const std::map<std::string, std::string>& pipelines) {
+    for (const auto& [name, text] : pipelines) folder_.write("pipelines/" + name, text);
+    config_ = folder_.write("mosaic.yaml", std::string("server: { listen: 127.0.0.1:0, threads: 32 }\n") +
+                                               "plugins: { paths: [" MOSAIC_PLUGIN_DIR "] }\n" +
+                                               "downstreams:\n" + downstreams_yaml + "pipelines: [pipelines/*.yaml]\n");
+    config::Diagnostics diagnostics;
+    runtime::EngineOptions options;
+    options.log.off = true;
+    engine_ = runtime::Engine::create(config_, diagnostics, options);
+    if (!engine_) throw std::runtime_error("engine did not start:\n" + diagnostics.str());
+    engine_->start();
+  }
+  std::uint16_t port() const { return engine_->port(); }
+  HttpReply get(const std::string& target, std::map<std::string, std::string> headers = {}) const {
+    return http_call(port(), "GET", target, {}, std::move(headers));
+  }
+  runtime::Engine& engine() { return *engine_; }
+
+ private:
+  TempFolder folder_;
+  std::string config_;
+  std::unique_ptr<runtime::Engine> engine_;
+};
+
+inline std::int64_t ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace mosaic::testing
