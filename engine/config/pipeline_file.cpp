@@ -152,7 +152,7 @@ std::optional<PipelineConfig> load_pipeline_file(const std::string& path,
   PipelineConfig pipeline;
   pipeline.file = path;
   try {
-    auto root = load_yaml_file(path, found);
+    auto root = load_yaml_file(path, found, &pipeline.source);
     if (root) read_pipeline(path, *root, pipeline, found);
   } catch (const std::exception& e) {
     // The readers do not throw on bad input; this guards the "never throws" promise anyway.

@@ -41,9 +41,11 @@ std::optional<std::string> read_text(const std::string& path, Diagnostics& diagn
 
 }  // namespace
 
-std::optional<YAML::Node> load_yaml_file(const std::string& path, Diagnostics& diagnostics) {
+std::optional<YAML::Node> load_yaml_file(const std::string& path, Diagnostics& diagnostics,
+                                         std::shared_ptr<const std::string>* text_out) {
   auto text = read_text(path, diagnostics);
   if (!text) return std::nullopt;
+  if (text_out) *text_out = std::make_shared<const std::string>(*text);
   try {
     // LoadAll, not Load: Load would silently drop everything after a second `---`.
     std::vector<YAML::Node> documents = YAML::LoadAll(*text);

@@ -43,6 +43,7 @@ std::optional<tmpl::ValueTemplate> compile_input(const config::PipelineConfig& c
   }
   tmpl::CompileEnv env;
   env.file = config.file;
+  env.source = config.source;
   env.param_names = pattern.param_names;
   env.step_index = [&](std::string_view name) -> tmpl::CompileEnv::StepLookup {
     auto found = find_step(config, name);
@@ -177,6 +178,7 @@ std::optional<CompiledPipeline> compile_pipeline(const config::PipelineConfig& c
     }
     tmpl::CompileEnv env;
     env.file = config.file;
+  env.source = config.source;
     env.param_names = out.pattern.param_names;
     env.step_index = [&](std::string_view name) -> tmpl::CompileEnv::StepLookup {
       auto found = find_step(config, name);
@@ -214,6 +216,7 @@ std::vector<std::shared_ptr<const CompiledPipeline>> compile_pipelines(
                                                    "', already declared at " + it->second->endpoint_where.str());
       continue;
     }
+    compiled->series = std::make_shared<metrics::PipelineSeries>(compiled->endpoint());
     out.push_back(std::make_shared<const CompiledPipeline>(std::move(*compiled)));
   }
   return out;

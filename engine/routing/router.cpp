@@ -58,6 +58,10 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
     }
   }
   if (!best) {
+    // GET routes also answer HEAD: say so.
+    const bool has_get = std::find(allowed.begin(), allowed.end(), "GET") != allowed.end();
+    const bool has_head = std::find(allowed.begin(), allowed.end(), "HEAD") != allowed.end();
+    if (has_get && !has_head) out.allowed += ", HEAD";
     out.status = out.allowed.empty() ? RouteMatch::Status::kNotFound : RouteMatch::Status::kMethodNotAllowed;
     return out;
   }

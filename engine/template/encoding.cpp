@@ -39,6 +39,18 @@ std::string encode_path_segment(std::string_view value) {
   return out;
 }
 
+bool has_dot_segment(std::string_view value) {
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    std::size_t end = value.find_first_of("/\\", start);
+    std::string_view part = value.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (part == "." || part == "..") return true;
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return false;
+}
+
 std::string encode_query_value(std::string_view value) {
   std::string out;
   out.reserve(value.size() + 8);

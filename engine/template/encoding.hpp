@@ -11,6 +11,8 @@ namespace mosaic::tmpl {
 // Percent-encodes everything but RFC 3986 unreserved characters; "." and ".." become
 // "%2E" / "%2E%2E" so a value can never climb out of its segment.
 std::string encode_path_segment(std::string_view value);
+// True when `value`, split at '/' or '\\', has a component that is exactly "." or "..".
+bool has_dot_segment(std::string_view value);
 // Percent-encodes everything but unreserved characters (space as %20).
 std::string encode_query_value(std::string_view value);
 // Percent-decodes; returns false on a malformed escape.

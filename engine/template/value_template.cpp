@@ -94,8 +94,7 @@ class Compiler {
         continue;
       }
       std::size_t close = text.find('}', i + 2);
-      SourceLocation at = where;
-      if (at.line > 0) at.col += static_cast<int>(col_offset + i);
+      SourceLocation at = locate(where, col_offset, text, i, close);
       if (close == std::string::npos) {
         diagnostics_.error(at, "unterminated '${' in template");
         return std::nullopt;
@@ -147,6 +146,40 @@ class Compiler {
     Interpolation encoding = env_.interpolation_for ? env_.interpolation_for(path) : Interpolation::kRaw;
     // A quoted scalar's text starts one column after its mark.
     return string(text, plain, encoding, where, plain ? 0 : 1);
+  }
+
+  // Where the `${` at text[i] stands in the file. With the source, the expression's own text is
+  // searched for from the scalar's position (identifiers are never escaped, so it appears
+  // verbatim); the k-th identical expression of this scalar is the k-th match.
+  SourceLocation locate(const SourceLocation& where, std::size_t col_offset, const std::string& text,
+                        std::size_t i, std::size_t close) const {
+    SourceLocation at = where;
+    if (at.line <= 0) return at;
+    const std::string needle = close == std::string::npos ? text.substr(i) : text.substr(i, close - i + 1);
+    if (env_.source && !needle.empty()) {
+      const std::string& src = *env_.source;
+      std::size_t offset = 0;
+      for (int line = 1; line < where.line && offset != std::string::npos; ++line) {
+        offset = src.find('\n', offset);
+        if (offset != std::string::npos) ++offset;
+      }
+      if (offset != std::string::npos) {
+        offset += static_cast<std::size_t>(where.col - 1);
+        std::size_t earlier = 0;
+        for (std::size_t p = text.find(needle); p != std::string::npos && p < i; p = text.find(needle, p + 1)) ++earlier;
+        std::size_t found = src.find(needle, offset);
+        while (found != std::string::npos && earlier-- > 0) found = src.find(needle, found + 1);
+        if (found != std::string::npos) {
+          const std::size_t line_start = src.rfind('\n', found == 0 ? 0 : found - 1);
+          const std::size_t begin = line_start == std::string::npos || found == 0 ? 0 : line_start + 1;
+          at.line = 1 + static_cast<int>(std::count(src.begin(), src.begin() + static_cast<std::ptrdiff_t>(begin), '\n'));
+          at.col = 1 + static_cast<int>(found - begin);
+          return at;
+        }
+      }
+    }
+    at.col += static_cast<int>(col_offset + i);
+    return at;
   }
 
   std::optional<Reference> reference(std::string_view expr, const SourceLocation& at) {
@@ -257,7 +290,11 @@ void append_text(std::string& out, const Json* value) {
 std::string encode(std::string text, Interpolation encoding) {
   switch (encoding) {
     case Interpolation::kRaw: return text;
-    case Interpolation::kPathSegment: return encode_path_segment(text);
+    case Interpolation::kPathSegment:
+      // Encoding alone cannot stop a downstream that decodes before it resolves dot segments
+      // (nginx does): a value that would climb is refused outright.
+      if (has_dot_segment(text)) throw RenderError("a path value may not contain a '.' or '..' segment");
+      return encode_path_segment(text);
     case Interpolation::kQueryValue: return text;  // the plugin encodes the whole query value
     case Interpolation::kHeaderValue:
       if (!is_safe_header_value(text)) throw RenderError("a header value may not contain control characters");

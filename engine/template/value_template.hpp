@@ -7,6 +7,7 @@
 //   params.NAME | query.NAME | headers.NAME | body[.path] | steps.STEP[.path]
 // where a path is dotted keys or array indexes (steps.orders.items.0.id).
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -31,6 +32,9 @@ class RenderError : public std::runtime_error {
 
 struct CompileEnv {
   std::string file;
+  // The file's text, when known: an error inside a scalar is then located exactly, whatever
+  // escapes, quoting or block style came before it. Without it, columns are counted in the text.
+  std::shared_ptr<const std::string> source;
   std::span<const std::string> param_names;  // the route's parameters, in order
   // Step name -> index. An empty `error` with no index reports "unknown step"; a non-empty one is
   // reported as is (e.g. a reference to a background step).

@@ -387,7 +387,7 @@ steps:
   c: { call: any }
 )"));
   ASSERT_EQ(diagnostics_.items().size(), 2u) << diagnostics_.str();
-  EXPECT_EQ(diagnostics_.items()[0].str(), file_ + ":3:15: unknown downstream 'nope'");
+  EXPECT_EQ(diagnostics_.items()[0].str(), file_ + ":3:14: unknown downstream 'nope'");
   EXPECT_EQ(diagnostics_.items()[1].str(), file_ + ":5:11: unknown downstream 'missing'");
 }
 
@@ -511,7 +511,7 @@ steps:
   bg1: { call: any, class: background }
   bg2: { call: any, class: background, after: [bg1] }
 )"));
-  EXPECT_TRUE(HasError(diagnostics_, file_, 4, 49, "step 'bg2' depends on background step 'bg1'"));
+  EXPECT_TRUE(HasError(diagnostics_, file_, 4, 48, "step 'bg2' depends on background step 'bg1'"));
 }
 
 TEST_F(PipelineCompilerTest, TwoStepCycle) {
@@ -633,7 +633,7 @@ steps:
   d: { call: any, after: [d] }
 )"));
   EXPECT_EQ(diagnostics_.items().size(), 4u) << diagnostics_.str();
-  EXPECT_TRUE(HasError(diagnostics_, file_, 3, 15, "unknown downstream 'nope'"));
+  EXPECT_TRUE(HasError(diagnostics_, file_, 3, 14, "unknown downstream 'nope'"));
   EXPECT_TRUE(HasError(diagnostics_, file_, 4, 27, "unknown step 'ghost' in after"));
   EXPECT_TRUE(HasError(diagnostics_, file_, 5, 57, "unknown key 'extra' in with"));
   EXPECT_TRUE(HasError(diagnostics_, file_, 6, 27, "step 'd' cannot run after itself"));
@@ -678,12 +678,14 @@ TEST_F(PipelineCompilerTest, HandBuiltConfigWithYamlNodes) {
   EXPECT_EQ(p->steps[1].timeout, 50ms);
   EXPECT_EQ(p->stages, (std::vector<Indexes>{{0}, {1}}));
 
-  std::vector<std::string> params{".."};
+  std::vector<std::string> params{"a b"};
   Json body = json::parse(R"({"n": 1})");
   tmpl::RenderScope scope;
   scope.params = params;
   scope.body = &body;
-  EXPECT_EQ(p->steps[0].input.render(scope), json::parse(R"({"path": "/o/%2E%2E", "body": {"n": 1}})"));
+  EXPECT_EQ(p->steps[0].input.render(scope), json::parse(R"({"path": "/o/a%20b", "body": {"n": 1}})"));
+  params[0] = "..";
+  EXPECT_THROW(p->steps[0].input.render(scope), tmpl::RenderError);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -728,7 +730,7 @@ TEST_F(PipelineCompilerTest, ABrokenPipelineDoesNotStopTheOthers) {
   };
   auto compiled = compile_pipelines(configs, lookup(), diagnostics_);
   ASSERT_EQ(diagnostics_.items().size(), 1u) << diagnostics_.str();
-  EXPECT_TRUE(HasError(diagnostics_, configs[0].file, 3, 15, "unknown downstream 'nope'"));
+  EXPECT_TRUE(HasError(diagnostics_, configs[0].file, 3, 14, "unknown downstream 'nope'"));
   ASSERT_EQ(compiled.size(), 1u);
   EXPECT_EQ(compiled[0]->path, "/b");
 }
@@ -766,14 +768,14 @@ steps:
   routing::Router router_;
 };
 
-TEST_F(RequestDataSecurityTest, EncodedTraversalStaysOneSegment) {
-  const std::string path = rendered_path("/files/%2e%2e%2f");
-  EXPECT_EQ(path, "/v1/files/..%2F/meta");
+TEST_F(RequestDataSecurityTest, EncodedTraversalIsRefused) {
+  EXPECT_THROW(rendered_path("/files/%2e%2e%2f"), tmpl::RenderError);
+  EXPECT_THROW(rendered_path("/files/..%2Fadmin%3Fx=1%23top"), tmpl::RenderError);
 }
 
-TEST_F(RequestDataSecurityTest, TraversalWithQueryAndFragmentStaysOneSegment) {
-  const std::string path = rendered_path("/files/..%2Fadmin%3Fx=1%23top");
-  EXPECT_EQ(path, "/v1/files/..%2Fadmin%3Fx%3D1%23top/meta");
+TEST_F(RequestDataSecurityTest, SlashQueryAndFragmentStayInOneSegment) {
+  const std::string path = rendered_path("/files/x%2Fadmin%3Fx=1%23top");
+  EXPECT_EQ(path, "/v1/files/x%2Fadmin%3Fx%3D1%23top/meta");
   EXPECT_EQ(path.find_first_of("?#"), std::string::npos);
   // Still exactly the four segments the template wrote.
   const std::string prefix = "/v1/files/";
@@ -785,10 +787,10 @@ TEST_F(RequestDataSecurityTest, TraversalWithQueryAndFragmentStaysOneSegment) {
   EXPECT_NE(segment, "..");
 }
 
-TEST_F(RequestDataSecurityTest, DotSegmentsAreEncoded) {
-  EXPECT_EQ(rendered_path("/files/%2e%2e"), "/v1/files/%2E%2E/meta");
-  EXPECT_EQ(rendered_path("/files/.."), "/v1/files/%2E%2E/meta");
-  EXPECT_EQ(rendered_path("/files/%2E"), "/v1/files/%2E/meta");
+TEST_F(RequestDataSecurityTest, DotSegmentsAreRefused) {
+  EXPECT_THROW(rendered_path("/files/%2e%2e"), tmpl::RenderError);
+  EXPECT_THROW(rendered_path("/files/%2E"), tmpl::RenderError);
+  EXPECT_EQ(rendered_path("/files/%2e%2e%2e"), "/v1/files/%2E%2E%2E/meta");
 }
 
 TEST_F(RequestDataSecurityTest, QueryValuesAreLeftToThePlugin) {

@@ -153,7 +153,7 @@ TEST_F(RouterTest, MethodNotAllowedListsTheAllowedMethods) {
   EXPECT_EQ(m.status, Status::kMethodNotAllowed);
   EXPECT_EQ(m.pipeline, nullptr);
   EXPECT_TRUE(m.params.empty());
-  EXPECT_EQ(m.allowed, "GET, DELETE");
+  EXPECT_EQ(m.allowed, "GET, DELETE, HEAD");
   m = router_.match("GET", "/orders");
   EXPECT_EQ(m.status, Status::kMethodNotAllowed);
   EXPECT_EQ(m.allowed, "POST");
@@ -163,7 +163,7 @@ TEST_F(RouterTest, MethodsAreCaseSensitive) {
   add("GET", "/a", &p1_);
   RouteMatch m = router_.match("get", "/a");
   EXPECT_EQ(m.status, Status::kMethodNotAllowed);
-  EXPECT_EQ(m.allowed, "GET");
+  EXPECT_EQ(m.allowed, "GET, HEAD");
 }
 
 TEST_F(RouterTest, AllowListsEachMethodOnce) {
@@ -173,7 +173,7 @@ TEST_F(RouterTest, AllowListsEachMethodOnce) {
   add("PUT", "/{y}/b", &p3_);
   RouteMatch m = router_.match("POST", "/a/b");
   EXPECT_EQ(m.status, Status::kMethodNotAllowed);
-  EXPECT_EQ(m.allowed, "GET, PUT");
+  EXPECT_EQ(m.allowed, "GET, PUT, HEAD");
 }
 
 TEST_F(RouterTest, HeadMatchesGet) {

@@ -41,6 +41,14 @@ TEST(EncodePathSegment, DotSegmentsCannotClimb) {
   EXPECT_EQ(encode_path_segment("."), "%2E");
   EXPECT_EQ(encode_path_segment(".."), "%2E%2E");
   EXPECT_EQ(encode_path_segment("..."), "%2E%2E%2E");
+  EXPECT_TRUE(has_dot_segment(".."));
+  EXPECT_TRUE(has_dot_segment("."));
+  EXPECT_TRUE(has_dot_segment("../admin"));
+  EXPECT_TRUE(has_dot_segment("a/./b"));
+  EXPECT_TRUE(has_dot_segment("a\\.."));
+  EXPECT_FALSE(has_dot_segment("..."));
+  EXPECT_FALSE(has_dot_segment("a..b/c"));
+  EXPECT_FALSE(has_dot_segment(""));
   // Dots inside a longer value are harmless and kept.
   EXPECT_EQ(encode_path_segment("a..b"), "a..b");
   EXPECT_EQ(encode_path_segment(".hidden"), ".hidden");

@@ -93,6 +93,7 @@ class ValueTemplateTest : public ::testing::Test {
   }
 
   std::optional<ValueTemplate> compile(const std::string& yaml) {
+    env_.source = std::make_shared<const std::string>(yaml);  // as the pipeline loader hands it over
     return ValueTemplate::compile(YAML::Load(yaml), env_, diagnostics_);
   }
 
@@ -334,12 +335,12 @@ nested: { deeper: { leaf: '${params.id}' } }
   EXPECT_EQ(asked_, (std::vector<std::string>{"path", "headers/x-user", "list/1", "nested/deeper/leaf"}));
 }
 
-TEST_F(ValueTemplateTest, PathSegmentEncodingKeepsATraversalInOneSegment) {
-  request_.params[0] = "../admin?x=1#f";
+TEST_F(ValueTemplateTest, PathSegmentEncodingKeepsSlashesQueriesAndFragmentsInOneSegment) {
+  request_.params[0] = "a/admin?x=1#f";
   Json path = render("path: /users/${params.id}/orders").as_object().at("path");
   ASSERT_TRUE(path.is_string());
   const std::string text(path.as_string());
-  EXPECT_EQ(text, "/users/..%2Fadmin%3Fx%3D1%23f/orders");
+  EXPECT_EQ(text, "/users/a%2Fadmin%3Fx%3D1%23f/orders");
   EXPECT_EQ(text.find_first_of("?#"), std::string::npos);
   // Exactly the three segments the template wrote, none of them a dot segment.
   std::vector<std::string> segments;
@@ -363,9 +364,13 @@ TEST_F(ValueTemplateTest, PathSegmentEncodingOfDotSegmentsAndDecodedEscapes) {
     request_.params[0] = id;
     return std::string(t->render(request_.scope()).as_object().at("path").as_string());
   };
-  EXPECT_EQ(path_for(".."), "/files/%2E%2E/raw");
-  EXPECT_EQ(path_for("."), "/files/%2E/raw");
-  EXPECT_EQ(path_for("../"), "/files/..%2F/raw");  // what the router decodes %2e%2e%2f to
+  // A value that could climb out of its place is refused, not encoded: some downstreams decode
+  // %2E%2E%2F back to "../" before resolving the path.
+  for (const char* climbing : {"..", ".", "../", "../admin?x=1", "a/../b", "..\\x", "./"}) {
+    EXPECT_THROW(path_for(climbing), RenderError) << climbing;
+  }
+  EXPECT_EQ(path_for("..."), "/files/%2E%2E%2E/raw");
+  EXPECT_EQ(path_for("a..b"), "/files/a..b/raw");
   EXPECT_EQ(path_for("%2e%2e%2f"), "/files/%252e%252e%252f/raw");
   EXPECT_EQ(path_for("a b"), "/files/a%20b/raw");
   EXPECT_EQ(path_for("a\r\nb"), "/files/a%0D%0Ab/raw");
@@ -566,6 +571,29 @@ TEST_F(ValueTemplateTest, CompileStringReportsRelativeToTheGivenLocation) {
   EXPECT_FALSE(ValueTemplate::compile_string("ab${params.nope}", env_, diagnostics_, {"f.yaml", 3, 10}));
   ASSERT_EQ(diagnostics_.items().size(), 1u);
   EXPECT_EQ(diagnostics_.items()[0].str(), "f.yaml:3:12: unknown path parameter 'nope' (the endpoint declares id, slug)");
+}
+
+}  // namespace
+}  // namespace mosaic::tmpl
+
+namespace mosaic::tmpl {
+namespace {
+
+// Escapes, doubled quotes and block scalars make the decoded text differ from the source: the
+// position comes from the source text itself.
+TEST_F(ValueTemplateTest, ErrorColumnAfterAnEscapeInADoubleQuotedScalar) {
+  EXPECT_FALSE(compile(R"(v: "\t${params.nope}")"));
+  EXPECT_TRUE(HasError(diagnostics_, kFile, 1, 7, "unknown path parameter 'nope'"));
+}
+
+TEST_F(ValueTemplateTest, ErrorColumnAfterADoubledQuoteInASingleQuotedScalar) {
+  EXPECT_FALSE(compile("v: 'it''s ${params.nope}'"));
+  EXPECT_TRUE(HasError(diagnostics_, kFile, 1, 11, "unknown path parameter 'nope'"));
+}
+
+TEST_F(ValueTemplateTest, ErrorPositionInABlockScalar) {
+  EXPECT_FALSE(compile("v: |\n  x ${params.nope}\n"));
+  EXPECT_TRUE(HasError(diagnostics_, kFile, 2, 5, "unknown path parameter 'nope'"));
 }
 
 }  // namespace
