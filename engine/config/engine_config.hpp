@@ -5,6 +5,7 @@
 // endpoints) belong to the pipeline compiler (pipeline/pipeline_compiler.hpp).
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,6 +79,7 @@ struct PipelineConfig {
   milliseconds deadline{1500};
   std::vector<StepConfig> steps;      // in file order
   YAML::Node response;                // may be null: then all non-background results by name
+  std::shared_ptr<const std::string> source;  // the file's text, to point template errors inside scalars
 };
 
 struct EngineConfig {
