@@ -9,6 +9,7 @@ packages=(
   libmemcached-dev memcached
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   curl python3
+  python3-jsonschema python3-yaml python3-prometheus-client  # tests/schema, tests/ops
 )
 
 missing=()

@@ -13,6 +13,8 @@ int usage(std::ostream& out, int code) {
   out << "usage: mosaicd --config FILE\n"
          "  Serves the pipelines declared by FILE (mosaic.yaml). Refuses to start when the config\n"
          "  does not validate, printing every error as file:line:col: message.\n"
+         "  SIGHUP: reload FILE (as POST /reload on the admin listener does); an invalid config is\n"
+         "  refused with its errors logged, and the running one stays.\n"
          "  SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n";
   return code;
 }
@@ -54,14 +56,22 @@ int main(int argc, char** argv) {
   try {
     engine->start();
   } catch (const std::exception& e) {
-    std::cerr << "mosaicd: cannot listen on " << engine->generation()->config.server.listen.str() << ": " << e.what()
-              << "\n";
+    const std::string what = e.what();
+    // The admin listener names itself; anything else is the public one.
+    if (what.rfind("cannot listen on admin.listen", 0) == 0) {
+      std::cerr << "mosaicd: " << what << "\n";
+    } else {
+      std::cerr << "mosaicd: cannot listen on " << engine->generation()->config.server.listen.str() << ": " << what
+                << "\n";
+    }
     return 1;
   }
   const auto generation = engine->generation();
   const std::string host = generation->config.server.listen.host;
   mosaic::logging::ContextLogger log(&engine->log());
+  const std::string admin_host = generation->config.admin.listen.host;
   log.info("mosaicd listening", {{"listen", host + ":" + std::to_string(engine->port())},
+                                 {"admin", admin_host + ":" + std::to_string(engine->admin_port())},
                                  {"pipelines", generation->pipelines.size()},
                                  {"downstreams", generation->downstreams.size()}});
 
@@ -69,7 +79,9 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      log.warn("SIGHUP received: reloading is not supported yet; the running config stays");
+      engine->log().reopen();  // a file sink is reopened by path (logrotate moved it)
+      log.info("SIGHUP received: reloading", {{"file", config_path}});
+      engine->reload();  // logs the outcome (and every error of a refused config) itself
       continue;
     }
     log.info("draining", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});

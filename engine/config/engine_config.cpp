@@ -1,8 +1,12 @@
 // load_engine_config: mosaic.yaml checked for shape, then every pipeline file its globs match.
 #include "config/engine_config.hpp"
 
+#include "config/deliver_config.hpp"
+
+#include <cctype>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 
 #include "config/config_values.hpp"
 #include "config/map_reader.hpp"
@@ -21,16 +25,15 @@ const DurationBounds kPositive{false, std::nullopt};
 // Zero is meaningful for draining: stop at once without waiting for in-flight requests.
 const DurationBounds kZeroOrMore{true, std::nullopt};
 
-// cache, offload, logging and deliver come later; until they are implemented a key for them
-// must fail loudly rather than be accepted and ignored.
 const std::vector<std::string_view> kTopKeys = {"server", "admin", "plugins", "downstreams",
-                                                "pipelines"};
+                                                "pipelines", "logging", "offload", "monitor", "cache", "deliver"};
 const std::vector<std::string_view> kServerKeys = {
     "listen",       "threads", "queue", "max_body", "header_timeout", "keep_alive_timeout",
     "drain_timeout"};
-const std::vector<std::string_view> kAdminKeys = {"listen"};
+const std::vector<std::string_view> kAdminKeys = {"listen", "token_file"};
 const std::vector<std::string_view> kPluginsKeys = {"paths"};
-const std::vector<std::string_view> kDownstreamKeys = {"plugin", "timeout", "config"};
+const std::vector<std::string_view> kDownstreamKeys = {"plugin", "timeout", "config", "bulkhead",
+                                                       "retry",  "breaker", "hedge"};
 
 template <typename T>
 void assign(std::optional<T> value, T& target) {
@@ -57,10 +60,38 @@ void read_server(const std::string& file, const MapEntry& section, ServerConfig&
   }
 }
 
-void read_admin(const std::string& file, const MapEntry& section, AdminConfig& admin,
-                Diagnostics& diagnostics) {
+// The token is read here, so a missing or empty file is an error at its line like any other.
+void read_token_file(const std::string& file, const MapEntry& entry, const std::string& base_dir,
+                     AdminConfig& admin, Diagnostics& diagnostics) {
+  auto path = read_string(file, entry, diagnostics);
+  if (!path) return;
+  admin.token_file = path->front() == '/' || base_dir.empty() ? *path : base_dir + "/" + *path;
+  std::ifstream in(admin.token_file, std::ios::binary);
+  std::string token;
+  char buffer[1024];
+  while (in && token.size() <= 4096) {
+    in.read(buffer, sizeof buffer);
+    token.append(buffer, static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad() || !in.eof()) {
+    diagnostics.error(value_where(file, entry), "cannot read token_file '" + admin.token_file + "'");
+    return;
+  }
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front()))) token.erase(0, 1);
+  if (token.size() < 16 || token.find_first_of(" \t\r\n") != std::string::npos) {
+    diagnostics.error(value_where(file, entry), "token_file '" + admin.token_file +
+                                                    "' must hold one token of at least 16 characters");
+    return;
+  }
+  admin.token = std::move(token);
+}
+
+void read_admin(const std::string& file, const MapEntry& section, const std::string& base_dir,
+                AdminConfig& admin, Diagnostics& diagnostics) {
   for (const auto& entry : read_map(file, section.value, "admin", kAdminKeys, diagnostics)) {
-    assign(read_listen(file, entry, diagnostics), admin.listen);
+    if (entry.key == "listen") assign(read_listen(file, entry, diagnostics), admin.listen);
+    if (entry.key == "token_file") read_token_file(file, entry, base_dir, admin, diagnostics);
   }
 }
 
@@ -104,6 +135,8 @@ void read_downstream(const std::string& file, const MapEntry& item, EngineConfig
     } else if (entry.key == "config") {
       downstream.config = yaml_to_json(entry.value);
       downstream.config_node.reset(entry.value);  // reset, not =: assigning writes into the tree
+    } else if (is_resilience_key(entry.key)) {
+      read_resilience(file, entry, downstream.resilience, diagnostics);
     }
   }
   bool mapping = item.value.IsMap() || item.value.IsNull();
@@ -131,7 +164,7 @@ void read_engine(const std::string& file, const YAML::Node& root, EngineConfig& 
   const std::string base_dir = std::filesystem::path(file).parent_path().string();
   for (const auto& section : read_map(file, root, "the engine config", kTopKeys, diagnostics)) {
     if (section.key == "server") read_server(file, section, config.server, diagnostics);
-    if (section.key == "admin") read_admin(file, section, config.admin, diagnostics);
+    if (section.key == "admin") read_admin(file, section, base_dir, config.admin, diagnostics);
     if (section.key == "plugins") read_plugins(file, section, base_dir, config, diagnostics);
     if (section.key == "downstreams") {
       for (const auto& item : read_open_map(file, section.value, "downstreams", diagnostics)) {
@@ -139,6 +172,11 @@ void read_engine(const std::string& file, const YAML::Node& root, EngineConfig& 
       }
     }
     if (section.key == "pipelines") read_pipelines(file, section, base_dir, config, diagnostics);
+    if (section.key == "logging") read_logging(file, section, base_dir, config.logging, diagnostics);
+    if (section.key == "offload") read_offload(file, section, config.offload, diagnostics);
+    if (section.key == "deliver") read_deliver(file, section, config.deliver, diagnostics);
+    if (section.key == "monitor") read_monitor(file, section, config.monitor, diagnostics);
+    if (section.key == "cache") read_cache(file, section, config.cache, diagnostics);
   }
 }
 

@@ -12,6 +12,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "config/cache_config.hpp"
+#include "config/deliver_config.hpp"
+#include "config/logging_config.hpp"
+#include "config/offload_config.hpp"
+#include "config/resilience_config.hpp"
 #include "config/source_location.hpp"
 #include "mosaic/json.hpp"
 
@@ -40,6 +45,8 @@ struct ServerConfig {
 
 struct AdminConfig {
   ListenAddress listen{"127.0.0.1", 9901};
+  std::string token_file;  // resolved against the config file's folder; empty: no token
+  std::string token;       // its content, trimmed (a secret: never logged or shown)
 };
 
 struct DownstreamConfig {
@@ -51,6 +58,7 @@ struct DownstreamConfig {
   Json config;          // `config:` as JSON (null when absent)
   YAML::Node config_node;  // the same as YAML, to turn a plugin's error path into a location
   std::string file;
+  ResilienceConfig resilience;  // bulkhead, retry, breaker, hedge
 };
 
 enum class StepClass { kCritical, kDegradable, kBackground };
@@ -69,6 +77,7 @@ struct StepConfig {
   std::optional<milliseconds> timeout;
   std::vector<NameRef> after;         // explicit ordering
   YAML::Node with;                    // the input tree (templates compiled later); may be null
+  std::optional<StepCacheConfig> cache;  // `cache:` (key template compiled later)
 };
 
 struct PipelineConfig {
@@ -91,6 +100,11 @@ struct EngineConfig {
   std::vector<DownstreamConfig> downstreams;  // in file order
   std::vector<PipelineConfig> pipelines;      // every file matched by `pipelines:` globs, sorted
   SourceLocation pipelines_where;
+  LoggingConfig logging;
+  DeliverConfig deliver;
+  OffloadConfig offload;
+  MonitorConfig monitor;
+  CacheConfig cache;
 };
 
 // Reads mosaic.yaml and every pipeline file it names. Never throws for bad input: returns

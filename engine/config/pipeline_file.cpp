@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 const DurationBounds kRequestBounds{false, std::chrono::milliseconds(10min)};
 
 const std::vector<std::string_view> kPipelineKeys = {"endpoint", "deadline", "steps", "response"};
-const std::vector<std::string_view> kStepKeys = {"call", "class", "timeout", "after", "with"};
+const std::vector<std::string_view> kStepKeys = {"call", "class", "timeout", "after", "with", "cache"};
 
 std::optional<StepClass> parse_class(const std::string& text) {
   if (text == "critical") return StepClass::kCritical;
@@ -86,6 +86,8 @@ void read_step(const std::string& file, const MapEntry& step_entry, PipelineConf
       read_after(file, entry, step, diagnostics);
     } else if (entry.key == "with") {
       step.with.reset(entry.value);  // reset, not =: assigning a Node writes into its tree
+    } else if (entry.key == "cache") {
+      read_step_cache(file, entry, step.cache, diagnostics);
     }
   }
   // A scalar step was already reported by read_map as "expected a mapping".

@@ -19,6 +19,7 @@
 #include <Poco/URI.h>
 
 #include "downstream/in_flight_call.hpp"
+#include "trace/trace_context.hpp"
 #include "mosaic/config_error.hpp"
 
 namespace mosaic::downstream {
@@ -133,6 +134,19 @@ HttpPoolLimits checked_limits(const HttpClientOptions& options) {
     throw ConfigError("deadline_header", "is not a valid header name");
   }
   return {options.max_connections, std::min(options.max_idle, options.max_connections), options.idle_timeout};
+}
+
+// W3C trace context: this call is a child span of the request's span. Found by a cross-cast
+// (trace::TracedCall), so no plugin ABI change; a plugin that set traceparent itself keeps it.
+void add_trace_headers(const CallContext& context, const HttpRequest& request, Poco::Net::HTTPRequest& out) {
+  const auto* traced = dynamic_cast<const trace::TracedCall*>(&context);
+  const trace::TraceContext* trace = traced ? traced->trace() : nullptr;
+  if (!trace || trace->trace_id.empty()) return;
+  for (const auto& header : request.headers) {
+    if (iequals(header.first, "traceparent")) return;
+  }
+  out.set("traceparent", trace->child_traceparent());
+  if (!trace->tracestate.empty()) out.set("tracestate", trace->tracestate);
 }
 
 }  // namespace
@@ -287,6 +301,7 @@ Outcome<HttpResponse> PooledHttpClient::exchange_once(const HttpRequest& request
     out_head.setKeepAlive(true);
     for (const auto& [name, value] : request.headers) out_head.add(name, value);
     if (!context.request_id().empty()) out_head.set("X-Request-Id", std::string(context.request_id()));
+    add_trace_headers(context, request, out_head);
     if (!options_.deadline_header.empty()) {
       out_head.set(options_.deadline_header, std::to_string(context.time_left().count()));
     }

@@ -3,9 +3,11 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "delivery/result_store.hpp"
 #include "execution/cancel_source.hpp"
 #include "execution/step_context.hpp"
 #include "logging/context_logger.hpp"
+#include "response/json_size.hpp"
 #include "template/value_template.hpp"
 
 namespace mosaic::exec {
@@ -20,6 +22,7 @@ struct StepState {
   bool ok = false;
   Json value;
   Failure failure;
+  std::optional<std::int64_t> stale_age_ms;  // served from the cache past its ttl: _meta.stale
 };
 
 // Shared by the request thread and every worker running one of its steps; a worker that
@@ -30,6 +33,10 @@ struct Run {
   Clock::time_point deadline;
   std::shared_ptr<CancelSource> cancel = std::make_shared<CancelSource>();
   logging::ContextLogger logger;
+  offload::OffloadPool* offload = nullptr;
+  cache::SwrCache* cache = nullptr;
+  WorkerPool* background = nullptr;  // cache refreshes
+  DeadlineTimer* timer = nullptr;
 
   std::mutex mutex;
   std::condition_variable changed;
@@ -46,6 +53,9 @@ CallResult call_step(const Run& run, std::size_t index, const Json& input, Clock
                      const std::shared_ptr<CancelSource>& parent, DeadlineTimer& timer) {
   const CompiledStep& step = run.pipeline->steps[index];
   StepContext context(run.input.request_id, deadline, parent, timer, run.logger.for_step(step.name));
+  context.set_offload(run.offload);
+  if (!run.input.trace.trace_id.empty()) context.set_trace(&run.input.trace);
+  const Clock::time_point started = Clock::now();
   CallResult result = [&]() -> CallResult {
     try {
       return step.downstream->downstream->call(input, context);
@@ -59,12 +69,20 @@ CallResult call_step(const Run& run, std::size_t index, const Json& input, Clock
   if (!result.ok() && context.cancelled() && is_interruption_kind(result.failure().kind)) {
     Failure why = context.interruption();
     why.detail = result.failure().detail;
-    return why;
+    result = std::move(why);
+  }
+  if (step.downstream->series) {
+    step.downstream->series->record(result.ok() ? nullptr : &result.failure(), Clock::now() - started);
   }
   return result;
 }
 
-void complete(Run& run, std::size_t index, CallResult result) {
+// A call that never reached its downstream (shed, bad input) still counts as an outcome.
+void count_not_called(const CompiledStep& step, const Failure& failure) {
+  if (step.downstream && step.downstream->series) step.downstream->series->record_outcome(&failure);
+}
+
+void complete(Run& run, std::size_t index, CallResult result, std::optional<std::int64_t> stale_age_ms = {}) {
   const CompiledStep& step = run.pipeline->steps[index];
   const bool critical_failed = !result.ok() && step.step_class == StepClass::kCritical;
   {
@@ -73,6 +91,7 @@ void complete(Run& run, std::size_t index, CallResult result) {
     if (result.ok()) {
       state.ok = true;
       state.value = std::move(result).value();
+      state.stale_age_ms = stale_age_ms;
     } else {
       state.failure = std::move(result).take_failure();
     }
@@ -82,6 +101,48 @@ void complete(Run& run, std::size_t index, CallResult result) {
   // "cancelled", as the cause.
   if (critical_failed) run.cancel->cancel(CancelReason::kCancelled);  // stop them now, not when the scheduler wakes
   run.changed.notify_all();
+}
+
+// A cache key is text: a key template that is one ${...} of a non-string value uses its JSON.
+std::string cache_key_text(const Json& rendered) {
+  if (rendered.is_string()) return std::string(rendered.as_string());
+  return json::serialize(rendered);
+}
+
+// How the cache starts a background refresh of step `index`: on the background pool, with a
+// context of its own (no parent: the refresh outlives the request), `on_result` told of the call.
+cache::SwrCache::Launch refresher(const std::shared_ptr<Run>& run, std::size_t index, const Json& input,
+                                  std::function<void(const CallResult&)> on_result) {
+  return [run, index, &input, on_result = std::move(on_result)](cache::SwrCache::Job job) {
+    if (!run->background || !run->timer) return false;
+    auto task = [run, index, input, job = std::move(job), on_result] {
+      const Clock::time_point deadline = Clock::now() + run->pipeline->steps[index].timeout;
+      std::optional<CallResult> made;
+      job([&]() -> CallResult {
+        made = call_step(*run, index, input, deadline, nullptr, *run->timer);
+        return *made;
+      });
+      if (made && on_result) on_result(*made);
+    };
+    return run->background->try_submit(std::move(task));
+  };
+}
+
+// Runs a foreground step: through the cache when it has `cache:`, else straight to its downstream.
+void run_step(const std::shared_ptr<Run>& run, std::size_t index, const Json& input, const std::string& key,
+              Clock::time_point deadline) {
+  const CompiledStep& step = run->pipeline->steps[index];
+  if (!step.cache || !run->cache) {
+    complete(*run, index, call_step(*run, index, input, deadline, run->cancel, *run->timer));
+    return;
+  }
+  // The context bounds waiting for another request's fetch; a miss fetches under its own.
+  StepContext waiting(run->input.request_id, deadline, run->cancel, *run->timer, run->logger.for_step(step.name));
+  cache::CacheAnswer answer = run->cache->get(
+      key, step.cache->policy, waiting,
+      [&] { return call_step(*run, index, input, deadline, run->cancel, *run->timer); },
+      refresher(run, index, input, {}), step.cache->series.get());
+  complete(*run, index, std::move(answer.result), answer.stale_age_ms);
 }
 
 json::object failure_fields(const std::string& step, const Failure& failure) {
@@ -102,6 +163,13 @@ class Scheduler {
   }
 
   ExecutionResult run() {
+    // However the request ends, no further background step of it will start.
+    struct Seal {
+      Scheduler& s;
+      ~Seal() {
+        if (s.recording()) s.options_.results->seal(s.run_->input.request_id);
+      }
+    } seal{*this};
     ScheduledDeadline request_deadline(
         *options_.timer, options_.timer->schedule(run_->deadline, [c = run_->cancel] { c->cancel(CancelReason::kDeadline); }));
     std::vector<std::size_t> ready;
@@ -128,6 +196,12 @@ class Scheduler {
   }
 
  private:
+  // Background results are kept for delivery, except under an id the client chose (unless the
+  // config allows it): nobody may read another's results by guessing a simple id.
+  bool recording() const {
+    return options_.results && (!run_->input.client_supplied_id || options_.client_ids);
+  }
+
   // Starts every ready step. The last foreground one runs here when nothing else is in flight.
   void launch(const std::vector<std::size_t>& ready) {
     std::vector<std::size_t> foreground;
@@ -144,17 +218,21 @@ class Scheduler {
       ++in_flight_;
       std::optional<Json> input = render_input(index);
       if (!input) continue;  // completed with bad_input
+      std::optional<std::string> key = render_key(index);
+      if (!key) continue;  // completed with bad_input
       const Clock::time_point deadline =
           std::min(Clock::now() + pipeline_.steps[index].timeout, run_->deadline);
       if (inline_call) {
-        complete(*run_, index, call_step(*run_, index, *input, deadline, run_->cancel, *options_.timer));
+        run_step(run_, index, *input, *key, deadline);
         continue;
       }
-      auto task = [run = run_, index, input = std::move(*input), deadline, timer = options_.timer]() {
-        complete(*run, index, call_step(*run, index, input, deadline, run->cancel, *timer));
+      auto task = [run = run_, index, input = std::move(*input), key = std::move(*key), deadline]() {
+        run_step(run, index, input, key, deadline);
       };
       if (!options_.step_pool->try_submit(std::move(task))) {
-        complete(*run_, index, Failure::Of(FailureKind::kShed, "step pool full"));
+        Failure shed = Failure::Of(FailureKind::kShed, "step pool full");
+        count_not_called(pipeline_.steps[index], shed);
+        complete(*run_, index, std::move(shed));
       }
     }
   }
@@ -163,14 +241,61 @@ class Scheduler {
     try {
       return pipeline_.steps[index].input.render(scope_for(pipeline_.steps[index].deps));
     } catch (const tmpl::RenderError& e) {
-      complete(*run_, index, Failure::Of(FailureKind::kBadInput, e.what()));
+      Failure bad = Failure::Of(FailureKind::kBadInput, e.what());
+      count_not_called(pipeline_.steps[index], bad);
+      complete(*run_, index, std::move(bad));
       return std::nullopt;
     }
   }
 
+  // The cache key of a step with `cache:` ("" for others). nullopt: it completed with bad_input.
+  std::optional<std::string> render_key(std::size_t index) {
+    const CompiledStep& step = pipeline_.steps[index];
+    if (!step.cache || !run_->cache) return std::string();
+    try {
+      return cache_key_text(step.cache->key.render(scope_for(step.deps)));
+    } catch (const tmpl::RenderError& e) {
+      Failure bad = Failure::Of(FailureKind::kBadInput, e.what());
+      count_not_called(step, bad);
+      complete(*run_, index, std::move(bad));
+      return std::nullopt;
+    }
+  }
+
+  // A background step with `cache:` answers from the cache (fresh or stale: its value goes in this
+  // response) and refreshes it in the background unless fresh, so the next request gets the
+  // result of this one's refresh. It stays in _meta.pending while a refresh this request started
+  // runs, and that refresh's result is what is delivered (sink, results store); otherwise the
+  // cached value is delivered at once, or, with none (another request's refresh of the key is
+  // running), the step is shed for this request.
+  template <typename Finish>
+  void background_from_cache(std::size_t index, const Json& input, const std::string& key, Finish finish) {
+    const CompiledStep& step = pipeline_.steps[index];
+    auto run = run_;
+    cache::CachePeek peek = run_->cache->peek(
+        key, step.cache->policy,
+        refresher(run_, index, input, [run, index, finish](const CallResult& result) { finish(*run, index, result); }),
+        step.cache->series.get());
+    if (peek.stale_age_ms) stale_[step.name] = *peek.stale_age_ms;
+    if (peek.launched) {
+      if (peek.value) background_values_.emplace_back(index, std::move(*peek.value));
+      return;
+    }
+    if (peek.value) {
+      pending_.pop_back();  // nothing more will arrive for this request
+      finish(*run_, index, CallResult(*peek.value));
+      background_values_.emplace_back(index, std::move(*peek.value));
+      return;
+    }
+    pending_.back().second = "shed";
+    finish(*run_, index, CallResult(Failure::Of(FailureKind::kShed, "another request is refreshing this cache key")));
+  }
+
   void launch_background(std::size_t index) {
     const CompiledStep& step = pipeline_.steps[index];
-    pending_.emplace_back(step.name);
+    pending_.emplace_back(step.name, "running");
+    const bool record = recording();
+    if (record) options_.results->expect(run_->input.request_id, step.name);
     std::optional<Json> input;
     CallResult early = Failure::Of(FailureKind::kError);
     try {
@@ -178,15 +303,31 @@ class Scheduler {
     } catch (const tmpl::RenderError& e) {
       early = Failure::Of(FailureKind::kBadInput, e.what());
     }
-    auto finish = [sink = options_.background_sink](Run& run, std::size_t i, const CallResult& result) {
+    auto finish = [sink = options_.background_sink, results = record ? options_.results : nullptr](
+                      Run& run, std::size_t i, const CallResult& result) {
       const CompiledStep& s = run.pipeline->steps[i];
       if (!result.ok()) {
         run.logger.warn("background step failed", failure_fields(s.name, result.failure()));
       }
+      if (results) results->finish(run.input.request_id, s.name, result);
       if (sink) sink(run.input.request_id, *run.pipeline, i, result);
     };
     if (!input) {
+      count_not_called(step, early.failure());
       finish(*run_, index, early);
+      return;
+    }
+    if (step.cache && run_->cache) {
+      std::optional<std::string> key;
+      try {
+        key = cache_key_text(step.cache->key.render(scope_for(step.deps)));
+      } catch (const tmpl::RenderError& e) {
+        const CallResult bad = Failure::Of(FailureKind::kBadInput, e.what());
+        count_not_called(step, bad.failure());
+        finish(*run_, index, bad);
+        return;
+      }
+      background_from_cache(index, *input, *key, finish);
       return;
     }
     const Clock::time_point deadline = Clock::now() + step.timeout;
@@ -194,7 +335,10 @@ class Scheduler {
       finish(*run, index, call_step(*run, index, input, deadline, nullptr, *timer));
     };
     if (!options_.background_pool->try_submit(std::move(task))) {
-      finish(*run_, index, Failure::Of(FailureKind::kShed, "background pool full"));
+      pending_.back().second = "shed";
+      const CallResult shed = Failure::Of(FailureKind::kShed, "background pool full");
+      count_not_called(step, shed.failure());
+      finish(*run_, index, shed);
     }
   }
 
@@ -241,6 +385,8 @@ class Scheduler {
                                  (run_->cancel->reason() == CancelReason::kDeadline || Clock::now() >= run_->deadline);
     out.status = request_ran_out ? ExecutionResult::Status::kDeadlineExceeded : ExecutionResult::Status::kDependencyFailed;
     if (request_ran_out) out.reason = "timeout";
+    // A pool that refused the work (shed) is local overload, not a failing dependency.
+    if (failure.kind == FailureKind::kShed) out.status = ExecutionResult::Status::kOverloaded;
     run_->logger.error(request_ran_out ? "request deadline exceeded" : "critical step failed",
                        failure_fields(step.name, failure));
     return out;
@@ -263,13 +409,47 @@ class Scheduler {
     return shape();
   }
 
+  // A large answer is shaped and serialized on the offload pool, off this request thread. It
+  // waits there no longer than the request deadline (or the grace, once that has passed).
   ExecutionResult shape() {
+    offload::OffloadPool* pool = options_.offload;
+    if (pool == nullptr || !large_answer(pool->options().threshold)) return shape_here();
+    ExecutionResult out;
+    const auto wait_until = pool->queue_deadline(std::max(run_->deadline, Clock::now() + options_.grace));
+    const auto outcome = pool->run(
+        [&] {
+          out = shape_here();
+          out.serialized = json::serialize(out.body);
+        },
+        wait_until);
+    if (outcome == offload::OffloadPool::Outcome::kDone) return out;
+    ExecutionResult overloaded;
+    overloaded.status = ExecutionResult::Status::kOverloaded;
+    overloaded.reason = outcome == offload::OffloadPool::Outcome::kRefused ? "offload queue full"
+                                                                           : "offload queue wait reached the deadline";
+    run_->logger.warn("response not shaped: the offload pool did not take it", {{"reason", overloaded.reason}});
+    return overloaded;
+  }
+
+  // The foreground results together are at least `threshold` bytes as JSON (counting stops there).
+  bool large_answer(std::size_t threshold) const {
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < pipeline_.steps.size(); ++i) {
+      if (!finished_[i] || !run_->steps[i].ok || pipeline_.steps[i].step_class == StepClass::kBackground) continue;
+      total += response::json_size(run_->steps[i].value, threshold - total);
+      if (total >= threshold) return true;
+    }
+    return false;
+  }
+
+  ExecutionResult shape_here() {
     ExecutionResult out;
     std::vector<std::size_t> foreground;
     for (std::size_t i = 0; i < pipeline_.steps.size(); ++i) {
       if (pipeline_.steps[i].step_class != StepClass::kBackground) foreground.push_back(i);
     }
     tmpl::RenderScope scope = scope_for(foreground);
+    for (const auto& [i, value] : background_values_) step_values_[i] = &value;  // cached background steps
     json::object body;
     if (pipeline_.response) {
       try {
@@ -281,11 +461,18 @@ class Scheduler {
       for (std::size_t i : foreground) {
         body[pipeline_.steps[i].name] = step_values_[i] ? *step_values_[i] : Json(nullptr);
       }
+      for (const auto& [i, value] : background_values_) body[pipeline_.steps[i].name] = value;
     }
-    json::array pending;
-    for (auto& name : pending_) pending.emplace_back(name);
-    body["_meta"] = json::object{
-        {"request_id", run_->input.request_id}, {"degraded", std::move(degraded_)}, {"pending", std::move(pending)}};
+    json::object pending;
+    for (auto& [name, status] : pending_) pending[name] = status;
+    for (std::size_t i : foreground) {
+      const StepState& state = run_->steps[i];
+      if (finished_[i] && state.ok && state.stale_age_ms) stale_[pipeline_.steps[i].name] = *state.stale_age_ms;
+    }
+    body["_meta"] = json::object{{"request_id", run_->input.request_id},
+                                 {"degraded", std::move(degraded_)},
+                                 {"pending", std::move(pending)},
+                                 {"stale", std::move(stale_)}};
     out.partial = !body["_meta"].as_object()["degraded"].as_object().empty();
     out.body = std::move(body);
     return out;
@@ -300,7 +487,9 @@ class Scheduler {
   std::size_t in_flight_ = 0;
   std::vector<const Json*> step_values_;
   json::object degraded_;
-  std::vector<std::string> pending_;
+  std::vector<std::pair<std::string, std::string>> pending_;  // background step -> running | shed
+  std::vector<std::pair<std::size_t, Json>> background_values_;  // cached background steps that had a value
+  json::object stale_;  // step -> age in ms of a cached value served past its ttl
 };
 
 }  // namespace
@@ -308,7 +497,12 @@ class Scheduler {
 ExecutionResult Executor::run(std::shared_ptr<const CompiledPipeline> pipeline, RequestInput input) const {
   auto run = std::make_shared<Run>();
   run->deadline = Clock::now() + pipeline->deadline;
-  run->logger = logging::ContextLogger(options_.log, input.request_id, pipeline->endpoint());
+  run->logger = input.log_scope ? logging::ContextLogger(options_.log, input.log_scope)
+                                : logging::ContextLogger(options_.log, input.request_id, pipeline->endpoint());
+  run->offload = options_.offload;
+  run->cache = options_.cache;
+  run->background = options_.background_pool;
+  run->timer = options_.timer;
   run->steps.resize(pipeline->steps.size());
   run->pipeline = std::move(pipeline);
   run->input = std::move(input);

@@ -12,13 +12,19 @@
 #include <functional>
 #include <memory>
 
+#include "cache/swr_cache.hpp"
 #include "execution/deadline_timer.hpp"
 #include "execution/execution_result.hpp"
 #include "execution/request_input.hpp"
 #include "execution/worker_pool.hpp"
 #include "logging/log_writer.hpp"
 #include "mosaic/outcome.hpp"
+#include "offload/offload_pool.hpp"
 #include "pipeline/compiled_pipeline.hpp"
+
+namespace mosaic::delivery {
+class ResultStore;
+}
 
 namespace mosaic::exec {
 
@@ -37,6 +43,14 @@ class Executor {
     // How long past the request deadline to wait for steps that were told to stop, before the
     // answer goes out without them.
     std::chrono::milliseconds grace{20};
+    // Where background results wait for the front end (WebSocket, poll); null: not kept.
+    delivery::ResultStore* results = nullptr;
+    bool client_ids = false;  // keep results under client-chosen request ids too
+    // CPU offload: plugins reach it through their CallContext; a large answer (the steps'
+    // results at least offload.threshold as JSON) is shaped and serialized there. May be null.
+    offload::OffloadPool* offload = nullptr;
+    // Steps with `cache:` go through it (docs/architecture.md, "Cache"). May be null: uncached.
+    cache::SwrCache* cache = nullptr;
   };
 
   explicit Executor(Options options) : options_(std::move(options)) {}

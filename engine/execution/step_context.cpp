@@ -36,4 +36,29 @@ bool StepContext::wait_for(Clock::duration duration) {
   return source_->wait_until(std::min(Clock::now() + duration, Clock::time_point::max()));
 }
 
+std::optional<Failure> StepContext::offload(std::function<void()> fn) {
+  if (!offload_) {
+    fn();
+    return std::nullopt;
+  }
+  if (cancelled()) return interruption();
+  const Clock::time_point queue_deadline = offload_->queue_deadline(deadline_);
+  auto job = offload_->try_submit(std::move(fn), queue_deadline);
+  if (!job) return Failure::Of(FailureKind::kShed, "offload queue full");
+  // A call that is cancelled takes its task back if no thread has started it yet.
+  CancelRegistration withdraw = source_->on_cancel([pool = offload_, job] { pool->withdraw(job); });
+  const auto outcome = offload_->wait(job);
+  withdraw.reset();
+  switch (outcome) {
+    case offload::OffloadPool::Outcome::kDone: return std::nullopt;
+    case offload::OffloadPool::Outcome::kRefused: return Failure::Of(FailureKind::kShed, "offload queue full");
+    case offload::OffloadPool::Outcome::kExpired:
+      if (queue_deadline >= deadline_) return Failure::Timeout("the deadline passed while waiting for the offload pool");
+      return Failure::Of(FailureKind::kShed, "waited longer than offload.timeout for the offload pool");
+    case offload::OffloadPool::Outcome::kWithdrawn:
+      return cancelled() ? interruption() : Failure::Of(FailureKind::kShed, "the offload pool is stopping");
+  }
+  return std::nullopt;
+}
+
 }  // namespace mosaic::exec

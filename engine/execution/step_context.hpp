@@ -9,10 +9,12 @@
 #include "execution/deadline_timer.hpp"
 #include "logging/context_logger.hpp"
 #include "mosaic/call_context.hpp"
+#include "offload/offload_pool.hpp"
+#include "trace/trace_context.hpp"
 
 namespace mosaic::exec {
 
-class StepContext : public CallContext {
+class StepContext : public CallContext, public trace::TracedCall {
  public:
   // `parent` may be null (background steps do not follow the request). The deadline is armed on
   // `timer` at once; destroying the context disarms it.
@@ -30,6 +32,15 @@ class StepContext : public CallContext {
 
   CancelReason reason() const { return source_->reason(); }
 
+  // The request's trace (the engine's HTTP client sends a child span of it); may be null.
+  const trace::TraceContext* trace() const override { return trace_; }
+  void set_trace(const trace::TraceContext* trace) { trace_ = trace; }
+
+  // CPU offload (offload/offload_pool.hpp). Without a pool, offload() runs `fn` inline.
+  bool should_offload(std::size_t bytes) const override { return offload_ && offload_->should_offload(bytes); }
+  std::optional<Failure> offload(std::function<void()> fn) override;
+  void set_offload(offload::OffloadPool* pool) { offload_ = pool; }
+
  private:
   std::string request_id_;
   Clock::time_point deadline_;
@@ -37,6 +48,8 @@ class StepContext : public CallContext {
   CancelRegistration parent_link_;
   ScheduledDeadline armed_;
   logging::ContextLogger logger_;
+  const trace::TraceContext* trace_ = nullptr;
+  offload::OffloadPool* offload_ = nullptr;
 };
 
 }  // namespace mosaic::exec

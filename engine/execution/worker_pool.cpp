@@ -2,9 +2,14 @@
 
 #include <thread>
 
+#include "metrics/registry.hpp"
+
 namespace mosaic::exec {
 
-WorkerPool::WorkerPool(Options options) : options_(std::move(options)) {}
+WorkerPool::WorkerPool(Options options)
+    : options_(std::move(options)),
+      wait_metric_(&metrics::Registry::global().histogram(
+          "mosaic_queue_wait_seconds", "Time a task waited in a queue for a thread", {{"queue", options_.name}})) {}
 
 WorkerPool::~WorkerPool() {
   std::unique_lock lock(mutex_);
@@ -17,13 +22,13 @@ bool WorkerPool::try_submit(std::function<void()> task) {
   std::unique_lock lock(mutex_);
   if (stopping_) return false;
   if (idle_ > queue_.size()) {
-    queue_.push_back(std::move(task));
+    queue_.push_back({std::move(task), std::chrono::steady_clock::now()});
     lock.unlock();
     work_.notify_one();
     return true;
   }
   if (threads_ < options_.max_threads) {
-    queue_.push_back(std::move(task));
+    queue_.push_back({std::move(task), std::chrono::steady_clock::now()});
     ++threads_;
     lock.unlock();
     std::thread([this] { worker(); }).detach();
@@ -33,7 +38,7 @@ bool WorkerPool::try_submit(std::function<void()> task) {
     ++rejected_;
     return false;
   }
-  queue_.push_back(std::move(task));
+  queue_.push_back({std::move(task), std::chrono::steady_clock::now()});
   lock.unlock();
   work_.notify_one();
   return true;
@@ -55,15 +60,28 @@ void WorkerPool::worker() {
       if (!woke) break;  // idle long enough: give the thread back
       continue;
     }
-    auto task = std::move(queue_.front());
+    auto task = std::move(queue_.front().task);
+    const auto since = queue_.front().since;
     queue_.pop_front();
+    ++running_;
     lock.unlock();
+    wait_metric_->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count());
     task();
     task = nullptr;  // destroy captures outside the lock
     lock.lock();
+    if (--running_ == 0 && queue_.empty()) gone_.notify_all();
   }
   --threads_;
   if (threads_ == 0) gone_.notify_all();
+}
+
+}  // namespace mosaic::exec
+
+namespace mosaic::exec {
+
+bool WorkerPool::wait_idle(std::chrono::steady_clock::time_point until) {
+  std::unique_lock lock(mutex_);
+  return gone_.wait_until(lock, until, [this] { return running_ == 0 && queue_.empty(); });
 }
 
 }  // namespace mosaic::exec

@@ -2,6 +2,7 @@
 // A bounded pool of threads for blocking work (downstream calls). Threads start on demand up to
 // max_threads and leave after being idle for a while; beyond that, tasks wait in a bounded queue;
 // beyond that, try_submit refuses at once so the caller can shed instead of piling up.
+// The time each task waits for a thread goes to mosaic_queue_wait_seconds{queue=<name>}.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -9,6 +10,10 @@
 #include <functional>
 #include <mutex>
 #include <string>
+
+namespace mosaic::metrics {
+class Histogram;
+}
 
 namespace mosaic::exec {
 
@@ -27,6 +32,8 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   bool try_submit(std::function<void()> task);
+  // Waits until no task runs or waits (or `until`); true when the pool went idle.
+  bool wait_idle(std::chrono::steady_clock::time_point until);
 
   struct Stats {
     std::size_t threads = 0, idle = 0, queued = 0;
@@ -42,9 +49,15 @@ class WorkerPool {
   mutable std::mutex mutex_;
   std::condition_variable work_;
   std::condition_variable gone_;
-  std::deque<std::function<void()>> queue_;
+  struct Queued {
+    std::function<void()> task;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::deque<Queued> queue_;
+  metrics::Histogram* wait_metric_;
   std::size_t threads_ = 0;
   std::size_t idle_ = 0;
+  std::size_t running_ = 0;  // tasks being run right now
   std::uint64_t rejected_ = 0;
   bool stopping_ = false;
 };

@@ -1,50 +1,18 @@
 #include "logging/context_logger.hpp"
 
-#include <chrono>
-#include <ctime>
-
 namespace mosaic::logging {
 
-const char* level_name(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+ContextLogger::ContextLogger(LogWriter* writer, std::string request_id, std::string pipeline, std::string step)
+    : writer_(writer), step_(std::move(step)) {
+  if (writer_ && !request_id.empty()) {
+    scope_ = writer_->request_scope(std::move(request_id), std::move(pipeline));
+  } else if (!request_id.empty() || !pipeline.empty()) {
+    scope_ = std::make_shared<const LogScope>(LogScope{std::move(request_id), std::move(pipeline), true, {}});
   }
-  return "info";
 }
-
-namespace {
-
-std::string utc_now() {
-  using namespace std::chrono;
-  auto now = system_clock::now();
-  std::time_t secs = system_clock::to_time_t(now);
-  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
-  return out;
-}
-
-}  // namespace
 
 void ContextLogger::log(LogLevel level, std::string_view message, const json::object& fields) {
-  if (!enabled(level)) return;
-  json::object line;
-  line.reserve(6 + fields.size());
-  line["time"] = utc_now();
-  line["level"] = level_name(level);
-  line["message"] = message;
-  if (!request_id_.empty()) line["request_id"] = request_id_;
-  if (!pipeline_.empty()) line["pipeline"] = pipeline_;
-  if (!step_.empty()) line["step"] = step_;
-  for (const auto& kv : fields) line[kv.key()] = kv.value();
-  writer_->push(json::serialize(line));
+  if (writer_) writer_->log(level, message, fields, scope_, step_);
 }
 
 }  // namespace mosaic::logging

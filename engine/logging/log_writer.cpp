@@ -1,66 +1,231 @@
 #include "logging/log_writer.hpp"
 
-#include <unistd.h>
+#include <ctime>
 
-#include <cerrno>
+#include "metrics/registry.hpp"
+#include "response/json_size.hpp"
 
 namespace mosaic::logging {
 
-LogWriter::LogWriter(Options options) : options_(options), thread_([this] { run(); }) {}
-
-LogWriter::~LogWriter() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_ = true;
+const char* level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
   }
-  wake_.notify_all();
-  thread_.join();
+  return "info";
 }
 
-void LogWriter::push(std::string line) {
+namespace {
+
+// "2024-05-01T12:00:00.123Z"; the seconds part is formatted once per second of log time.
+class TimeFormatter {
+ public:
+  void append(std::chrono::system_clock::time_point t, std::string& out) {
+    using namespace std::chrono;
+    const auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    if (secs != cached_second_) {
+      std::tm tm{};
+      gmtime_r(&secs, &tm);
+      char buf[32];
+      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+      cached_ = buf;
+      cached_second_ = secs;
+    }
+    char frac[8];
+    std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms % 1000));
+    out += cached_;
+    out += frac;
+  }
+
+ private:
+  std::time_t cached_second_ = -1;
+  std::string cached_;
+};
+
+bool reserved(std::string_view key) {
+  return key == "time" || key == "level" || key == "message" || key == "request_id" || key == "pipeline" ||
+         key == "step" || key == "trace_id";
+}
+
+void format_line(const LogRecord& record, TimeFormatter& time, std::string& out) {
+  json::object line;
+  line.reserve(6 + record.fields.size());
+  std::string stamp;
+  time.append(record.time, stamp);
+  line["time"] = stamp;
+  line["level"] = level_name(record.level);
+  line["message"] = record.message;
+  if (record.scope && !record.scope->request_id.empty()) line["request_id"] = record.scope->request_id;
+  if (record.scope && !record.scope->pipeline.empty()) line["pipeline"] = record.scope->pipeline;
+  if (record.scope && !record.scope->trace_id.empty()) line["trace_id"] = record.scope->trace_id;
+  if (!record.step.empty()) line["step"] = record.step;
+  for (const auto& kv : record.fields) {
+    // A field may not overwrite the line's own keys.
+    if (reserved(kv.key())) {
+      line["field_" + std::string(kv.key())] = kv.value();
+    } else {
+      line[kv.key()] = kv.value();
+    }
+  }
+  out += json::serialize(line);
+  out += '\n';
+}
+
+}  // namespace
+
+LogWriter::LogWriter(Options options)
+    : options_(std::move(options)),
+      sampler_(AdaptiveSampler::Options{options_.sample_rate, options_.adaptive, options_.sampler_clock}),
+      sink_(options_.sink.empty() || options_.off ? LogSink::borrow(options_.fd) : nullptr) {
+  std::string sink_error;
+  if (!sink_) {
+    try {
+      sink_ = LogSink::open(options_.sink);
+    } catch (const std::exception& e) {
+      // The config check saw the file writable; if it no longer is, log somewhere rather than nowhere.
+      sink_error = e.what();
+      sink_ = LogSink::open("stderr");
+    }
+  }
+  auto& registry = metrics::Registry::global();
+  written_metric_ = &registry.counter("mosaic_log_lines_written_total", "Log lines written to the sink");
+  dropped_metric_ = &registry.counter("mosaic_log_lines_dropped_total",
+                                      "Log lines lost because the queue was full or the sink failed");
+  sampled_out_metric_ = &registry.counter("mosaic_log_lines_sampled_out_total",
+                                          "Info and debug lines of requests that were not sampled");
+  if (options_.off) return;
+  queue_gauge_id_ = registry.gauge_callback("mosaic_log_queue_length", "Log lines waiting for the writer", {},
+                                            [this] { return static_cast<double>(queued()); });
+  rate_gauge_id_ = registry.gauge_callback("mosaic_log_sample_rate", "Share of requests whose info lines are kept",
+                                           {}, [this] { return sampler_.rate(); });
+  sampler_.set_change_handler([this](double before, double after, double error_rate) {
+    log(LogLevel::kWarn, after > before ? "log sample rate raised" : "log sample rate lowered",
+        {{"sample_rate", after}, {"previous_rate", before}, {"error_rate", error_rate}});
+  });
+  thread_ = std::thread([this] { run(); });
+  if (!sink_error.empty()) log(LogLevel::kError, "log sink unavailable; writing to stderr", {{"error", sink_error}});
+}
+
+LogWriter::~LogWriter() {
+  auto& registry = metrics::Registry::global();
+  if (queue_gauge_id_) registry.remove_gauge_callback("mosaic_log_queue_length", {}, queue_gauge_id_);
+  if (rate_gauge_id_) registry.remove_gauge_callback("mosaic_log_sample_rate", {}, rate_gauge_id_);
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::shared_ptr<const LogScope> LogWriter::request_scope(std::string request_id, std::string pipeline,
+                                                        std::string trace_id) const {
+  auto scope = std::make_shared<LogScope>();
+  scope->request_id = std::move(request_id);
+  scope->pipeline = std::move(pipeline);
+  scope->trace_id = std::move(trace_id);
+  scope->sampled = !options_.off && sampler_.decide();
+  return scope;
+}
+
+void LogWriter::log(LogLevel level, std::string_view message, const json::object& fields,
+                    const std::shared_ptr<const LogScope>& scope, std::string_view step) {
+  if (!enabled(level)) return;
+  if (!enabled(level, scope.get())) {
+    sampled_out_.fetch_add(1, std::memory_order_relaxed);
+    sampled_out_metric_->inc();
+    return;
+  }
+  LogRecord record;
+  record.time = std::chrono::system_clock::now();
+  record.level = level;
+  const std::size_t limit = options_.max_field;
+  if (message.size() > limit) {
+    record.message.assign(message.substr(0, limit));
+    record.message += "...";
+    record.fields["message_size"] = message.size();
+  } else {
+    record.message.assign(message);
+  }
+  record.scope = scope;
+  record.step.assign(step);
+  record.fields.reserve(fields.size());
+  for (const auto& kv : fields) {
+    // Sized on this thread without serializing: a 50 KB body costs a walk, not a copy.
+    if (response::json_size(kv.value(), limit) > limit) {
+      record.fields[std::string(kv.key()) + "_size"] = response::json_size(kv.value());
+    } else {
+      record.fields[kv.key()] = kv.value();
+    }
+  }
+  push(std::move(record));
+}
+
+void LogWriter::push(LogRecord record) {
+  if (options_.off) return;
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= options_.max_queued) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
+      note_dropped(1);
       return;
     }
-    queue_.push_back(std::move(line));
+    queue_.push_back(std::move(record));
   }
   wake_.notify_one();
 }
 
-void LogWriter::flush() {
-  std::unique_lock lock(mutex_);
-  drained_.wait(lock, [this] { return (queue_.empty() && !writing_) || stop_; });
+void LogWriter::note_dropped(std::uint64_t n) {
+  dropped_.fetch_add(n, std::memory_order_relaxed);
+  dropped_metric_->inc(n);
 }
 
+std::size_t LogWriter::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+bool LogWriter::flush(std::chrono::milliseconds bound) {
+  std::unique_lock lock(mutex_);
+  return drained_.wait_for(lock, bound, [this] { return (queue_.empty() && !writing_) || !thread_.joinable(); });
+}
+
+void LogWriter::reopen() { sink_->reopen(); }
+
 void LogWriter::run() {
+  TimeFormatter time;
+  std::vector<LogRecord> batch;
+  std::string buffer;
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait(lock, [this] { return !queue_.empty() || stop_; });
-    if (queue_.empty() && stop_) break;
-    std::deque<std::string> batch;
+    wake_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+    if (queue_.empty() && stopping_) break;
     batch.swap(queue_);
     writing_ = true;
     lock.unlock();
-    std::string buffer;
-    for (auto& line : batch) {
-      buffer += line;
-      buffer += '\n';
+    buffer.clear();
+    for (const auto& record : batch) format_line(record, time, buffer);
+    const bool ok = sink_->write(buffer, [this](std::chrono::milliseconds stalled) {
+      return stopping_.load(std::memory_order_relaxed) && stalled >= options_.stall_bound;
+    });
+    if (ok) {
+      written_.fetch_add(batch.size(), std::memory_order_relaxed);
+      written_metric_->inc(batch.size());
+    } else {
+      note_dropped(batch.size());
     }
-    const char* data = buffer.data();
-    std::size_t left = buffer.size();
-    while (left > 0) {
-      ssize_t n = ::write(options_.fd, data, left);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // a broken sink loses the batch; it never stops the process
-      data += n;
-      left -= static_cast<std::size_t>(n);
-    }
-    written_.fetch_add(batch.size(), std::memory_order_relaxed);
+    batch.clear();
+    if (buffer.capacity() > (1u << 20)) std::string().swap(buffer);  // do not keep a burst's buffer
     lock.lock();
     writing_ = false;
     drained_.notify_all();
+    if (!ok && stopping_) {
+      // The sink stayed stalled past the bound at shutdown: what is left is lost.
+      note_dropped(queue_.size());
+      queue_.clear();
+    }
   }
   writing_ = false;
   drained_.notify_all();

@@ -69,16 +69,20 @@ Histogram& Registry::histogram(const std::string& name, const std::string& help,
   return *slot;
 }
 
-void Registry::gauge_callback(const std::string& name, const std::string& help, const Labels& labels,
-                              std::function<double()> read) {
+std::uint64_t Registry::gauge_callback(const std::string& name, const std::string& help, const Labels& labels,
+                                       std::function<double()> read) {
   std::lock_guard lock(mutex_);
-  family(name, help, Type::kGauge).callbacks[labels] = std::move(read);
+  const std::uint64_t id = next_callback_id_++;
+  family(name, help, Type::kGauge).callbacks[labels] = {id, std::move(read)};
+  return id;
 }
 
-void Registry::remove_gauge_callback(const std::string& name, const Labels& labels) {
+void Registry::remove_gauge_callback(const std::string& name, const Labels& labels, std::uint64_t id) {
   std::lock_guard lock(mutex_);
   auto it = families_.find(name);
-  if (it != families_.end()) it->second.callbacks.erase(labels);
+  if (it == families_.end()) return;
+  auto cb = it->second.callbacks.find(labels);
+  if (cb != it->second.callbacks.end() && (id == 0 || cb->second.first == id)) it->second.callbacks.erase(cb);
 }
 
 namespace {
@@ -124,7 +128,9 @@ std::string Registry::render() const {
     out += "# HELP " + name + " " + family.help + "\n# TYPE " + name + " " + type + "\n";
     for (const auto& [labels, c] : family.counters) out += name + label_text(labels) + " " + std::to_string(c->value()) + "\n";
     for (const auto& [labels, g] : family.gauges) out += name + label_text(labels) + " " + std::to_string(g->value()) + "\n";
-    for (const auto& [labels, read] : family.callbacks) out += name + label_text(labels) + " " + number(read()) + "\n";
+    for (const auto& [labels, read] : family.callbacks) {
+      out += name + label_text(labels) + " " + number(read.second()) + "\n";
+    }
     for (const auto& [labels, h] : family.histograms) {
       auto s = h->snapshot();
       for (std::size_t i = 0; i < s.bounds.size(); ++i) {

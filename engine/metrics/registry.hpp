@@ -64,9 +64,12 @@ class Registry {
   Histogram& histogram(const std::string& name, const std::string& help, const Labels& labels = {},
                        std::vector<double> bounds = latency_buckets());
   // A gauge read when scraped (pool sizes, queue lengths). Replaces one with the same labels.
-  void gauge_callback(const std::string& name, const std::string& help, const Labels& labels,
-                      std::function<double()> read);
-  void remove_gauge_callback(const std::string& name, const Labels& labels);
+  // Returns an id for remove_gauge_callback.
+  std::uint64_t gauge_callback(const std::string& name, const std::string& help, const Labels& labels,
+                               std::function<double()> read);
+  // With an id, removes the callback only if it is still that registration (an owner that goes
+  // away must not remove the callback a newer owner of the same series put there); 0: any.
+  void remove_gauge_callback(const std::string& name, const Labels& labels, std::uint64_t id = 0);
 
   std::string render() const;  // text exposition format 0.0.4
 
@@ -81,12 +84,13 @@ class Registry {
     std::map<Labels, std::unique_ptr<Counter>> counters;
     std::map<Labels, std::unique_ptr<Gauge>> gauges;
     std::map<Labels, std::unique_ptr<Histogram>> histograms;
-    std::map<Labels, std::function<double()>> callbacks;
+    std::map<Labels, std::pair<std::uint64_t, std::function<double()>>> callbacks;
   };
   Family& family(const std::string& name, const std::string& help, Type type);
 
   mutable std::mutex mutex_;
   std::map<std::string, Family> families_;
+  std::uint64_t next_callback_id_ = 1;
 };
 
 }  // namespace mosaic::metrics

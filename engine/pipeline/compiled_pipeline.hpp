@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "cache/cache_policy.hpp"
+#include "cache/cache_series.hpp"
 #include "config/engine_config.hpp"
+#include "metrics/series.hpp"
 #include "mosaic/downstream.hpp"
 #include "routing/route_pattern.hpp"
 #include "template/value_template.hpp"
@@ -21,6 +24,14 @@ struct DownstreamHandle {
   std::string plugin;
   std::shared_ptr<Downstream> downstream;  // keeps its plugin library loaded
   std::chrono::milliseconds timeout{1000};
+  std::shared_ptr<metrics::DownstreamSeries> series;  // step calls and their outcomes; may be null
+};
+
+// A step's `cache:`: the key template (rendered per request, like `with:`) and its lifetimes.
+struct StepCache {
+  tmpl::ValueTemplate key;
+  cache::CachePolicy policy;
+  std::shared_ptr<cache::StepCacheSeries> series;
 };
 
 struct CompiledStep {
@@ -31,6 +42,7 @@ struct CompiledStep {
   tmpl::ValueTemplate input;
   std::vector<std::size_t> deps;        // steps this one waits for (template refs and `after:`)
   std::vector<std::size_t> dependents;  // the reverse edges
+  std::optional<StepCache> cache;       // `cache:`; its key's step references are in deps too
 };
 
 struct CompiledPipeline {
@@ -43,6 +55,7 @@ struct CompiledPipeline {
   std::vector<std::vector<std::size_t>> stages;  // topological levels: steps of a stage run in parallel
   std::optional<tmpl::ValueTemplate> response;   // nullopt: every non-background result by name
   std::size_t foreground_count = 0;              // critical + degradable
+  std::shared_ptr<metrics::PipelineSeries> series;  // requests by status and latency
 
   std::string endpoint() const { return method + " " + path; }
 };

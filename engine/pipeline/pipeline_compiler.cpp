@@ -60,6 +60,28 @@ std::optional<tmpl::ValueTemplate> compile_input(const config::PipelineConfig& c
   return tmpl::ValueTemplate::compile(step.with, env, diagnostics);
 }
 
+// Compiles a step's `cache.key`: like `with:`, it may read params, query, headers, body and
+// other steps (which then become dependencies); no encoding applies, the key is never sent.
+std::optional<tmpl::ValueTemplate> compile_cache_key(const config::PipelineConfig& config, std::size_t index,
+                                                     const routing::RoutePattern& pattern, Diagnostics& diagnostics) {
+  const auto& step = config.steps[index];
+  tmpl::CompileEnv env;
+  env.file = config.file;
+  env.param_names = pattern.param_names;
+  env.step_index = [&](std::string_view name) -> tmpl::CompileEnv::StepLookup {
+    auto found = find_step(config, name);
+    if (!found) return {};
+    if (*found == index) return {std::nullopt, "the cache key of step '" + step.name + "' refers to the step itself"};
+    if (config.steps[*found].step_class == StepClass::kBackground) {
+      return {std::nullopt, "the cache key of step '" + step.name + "' depends on background step '" +
+                                std::string(name) + "': background results are never waited for"};
+    }
+    return {found, {}};
+  };
+  env.interpolation_for = [](std::span<const std::string>) { return Interpolation::kRaw; };
+  return tmpl::ValueTemplate::compile(step.cache->key, env, diagnostics);
+}
+
 // Kahn's algorithm by levels; on a cycle, names one.
 bool order_stages(CompiledPipeline& pipeline, const config::PipelineConfig& config, Diagnostics& diagnostics) {
   const std::size_t n = pipeline.steps.size();
@@ -127,6 +149,10 @@ std::optional<CompiledPipeline> compile_pipeline(const config::PipelineConfig& c
     return std::nullopt;
   }
   out.pattern = std::move(*pattern);
+  if (config.path == "/_mosaic" || config.path.rfind("/_mosaic/", 0) == 0) {
+    diagnostics.error(config.endpoint_where, "endpoints under /_mosaic/ are reserved for the engine (results, WebSocket)");
+    return std::nullopt;
+  }
 
   for (std::size_t i = 0; i < config.steps.size(); ++i) {
     const auto& step = config.steps[i];
@@ -144,6 +170,19 @@ std::optional<CompiledPipeline> compile_pipeline(const config::PipelineConfig& c
     if (input) {
       compiled.input = std::move(*input);
       compiled.deps = compiled.input.step_refs();
+    }
+    if (step.cache) {
+      if (auto key = compile_cache_key(config, i, out.pattern, diagnostics)) {
+        StepCache cache;
+        cache.key = std::move(*key);
+        cache.policy.ttl = step.cache->ttl;
+        cache.policy.stale = step.cache->stale;
+        cache.policy.lease = cache::CachePolicy::lease_for(compiled.timeout);
+        cache.series = std::make_shared<cache::StepCacheSeries>(out.endpoint(), step.name);
+        const auto& refs = cache.key.step_refs();
+        compiled.deps.insert(compiled.deps.end(), refs.begin(), refs.end());
+        compiled.cache = std::move(cache);
+      }
     }
     for (const auto& after : step.after) {
       auto found = find_step(config, after.name);
@@ -182,7 +221,8 @@ std::optional<CompiledPipeline> compile_pipeline(const config::PipelineConfig& c
     env.param_names = out.pattern.param_names;
     env.step_index = [&](std::string_view name) -> tmpl::CompileEnv::StepLookup {
       auto found = find_step(config, name);
-      if (found && config.steps[*found].step_class == StepClass::kBackground) {
+      // A cached background step answers from the cache (null on a miss); others never can.
+      if (found && config.steps[*found].step_class == StepClass::kBackground && !config.steps[*found].cache) {
         return {std::nullopt, "the response cannot use background step '" + std::string(name) +
                                   "': its result arrives after the response (see _meta.pending)"};
       }

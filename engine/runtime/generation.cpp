@@ -4,6 +4,7 @@
 
 #include "config/yaml_json.hpp"
 #include "pipeline/pipeline_compiler.hpp"
+#include "resilience/resilient_downstream.hpp"
 
 namespace mosaic::runtime {
 
@@ -11,7 +12,7 @@ namespace {
 
 std::shared_ptr<const pipeline::DownstreamHandle> create_downstream(const config::DownstreamConfig& config,
                                                                    downstream::PluginLoader& loader,
-                                                                   PluginServices& services,
+                                                                   downstream::EnginePluginServices& engine_services,
                                                                    config::Diagnostics& diagnostics) {
   std::shared_ptr<Plugin> plugin;
   try {
@@ -21,6 +22,9 @@ std::shared_ptr<const pipeline::DownstreamHandle> create_downstream(const config
     return nullptr;
   }
   DownstreamSpec spec{config.name, config.config, config.timeout};
+  // Keyed by the downstream's name, so an unchanged downstream keeps its pool across reloads.
+  auto services_holder = engine_services.for_downstream(config.name);
+  PluginServices& services = *services_holder;
   try {
     auto created = plugin->create_downstream(spec, services);
     if (!created) {
@@ -31,7 +35,10 @@ std::shared_ptr<const pipeline::DownstreamHandle> create_downstream(const config
     handle->name = config.name;
     handle->plugin = config.plugin;
     handle->timeout = config.timeout;
-    handle->downstream = downstream::keep_library_alive(std::move(created), plugin);
+    // Breaker, bulkhead, retry and hedge around the plugin's downstream (resilience/resilient_downstream.hpp).
+    handle->downstream = resilience::make_resilient(downstream::keep_library_alive(std::move(created), plugin),
+                                                    config, &engine_services.logger(), &engine_services);
+    handle->series = std::make_shared<metrics::DownstreamSeries>(config.name);
     return handle;
   } catch (const ConfigError& e) {
     YAML::Node at = config::node_at_path(config.config_node, e.path());
@@ -48,8 +55,8 @@ std::shared_ptr<const pipeline::DownstreamHandle> create_downstream(const config
 }  // namespace
 
 std::shared_ptr<const Generation> build_generation(config::EngineConfig config, downstream::PluginLoader& loader,
-                                                   PluginServices& services, config::Diagnostics& diagnostics,
-                                                   std::uint64_t number) {
+                                                   downstream::EnginePluginServices& services,
+                                                   config::Diagnostics& diagnostics, std::uint64_t number) {
   auto generation = std::make_shared<Generation>();
   generation->number = number;
   std::map<std::string, std::shared_ptr<const pipeline::DownstreamHandle>> by_name;

@@ -8,6 +8,7 @@
 
 #include "config/engine_config.hpp"
 #include "downstream/plugin_loader.hpp"
+#include "downstream/plugin_services.hpp"
 #include "mosaic/plugin.hpp"
 #include "pipeline/compiled_pipeline.hpp"
 #include "routing/router.hpp"
@@ -25,7 +26,7 @@ struct Generation {
 // Loads plugins, creates downstreams (each plugin validating its own config) and compiles the
 // pipelines. nullptr with every error in `diagnostics` when anything is wrong.
 std::shared_ptr<const Generation> build_generation(config::EngineConfig config, downstream::PluginLoader& loader,
-                                                   PluginServices& services, config::Diagnostics& diagnostics,
-                                                   std::uint64_t number = 1);
+                                                   downstream::EnginePluginServices& services,
+                                                   config::Diagnostics& diagnostics, std::uint64_t number = 1);
 
 }  // namespace mosaic::runtime

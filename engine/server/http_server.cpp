@@ -39,7 +39,7 @@ void HttpServer::start() {
 
   // An explicit pool: without it Poco uses its 16-thread default pool whatever maxThreads says.
   pool_ = std::make_unique<Poco::ThreadPool>(2, config_.threads, 60);
-  HandlerShared shared{config_, generation_, &executor_, log_};
+  HandlerShared shared{config_, generation_, &executor_, log_, results_, websockets_};
   server_ = std::make_unique<Poco::Net::HTTPServer>(new PipelineHandlerFactory(std::move(shared)), *pool_, socket,
                                                     params);
   server_->start();

@@ -18,6 +18,11 @@ class HTTPServer;
 }
 }  // namespace Poco
 
+namespace mosaic::delivery {
+class ResultStore;
+struct WebSocketHub;
+}  // namespace mosaic::delivery
+
 namespace mosaic::server {
 
 using GenerationSource = std::function<std::shared_ptr<const runtime::Generation>()>;
@@ -29,6 +34,12 @@ class HttpServer {
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
+
+  // Serves background results on /_mosaic/results/{id} and /_mosaic/ws. Before start().
+  void serve_results(delivery::ResultStore* results, delivery::WebSocketHub* websockets) {
+    results_ = results;
+    websockets_ = websockets;
+  }
 
   void start();  // binds and listens; throws on a port in use
   std::uint16_t port() const;
@@ -42,6 +53,8 @@ class HttpServer {
   GenerationSource generation_;
   const exec::Executor& executor_;
   logging::LogWriter* log_;
+  delivery::ResultStore* results_ = nullptr;
+  delivery::WebSocketHub* websockets_ = nullptr;
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   std::uint16_t port_ = 0;

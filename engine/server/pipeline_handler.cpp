@@ -4,12 +4,16 @@
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include <algorithm>
+#include <chrono>
 #include <istream>
 
 #include "logging/context_logger.hpp"
+#include "metrics/series.hpp"
 #include "response/error_body.hpp"
+#include "server/access_log_line.hpp"
 #include "server/query_string.hpp"
 #include "server/request_id.hpp"
+#include "trace/trace_context.hpp"
 
 namespace mosaic::server {
 
@@ -57,9 +61,26 @@ bool read_body(Poco::Net::HTTPServerRequest& request, std::uint64_t limit, std::
   return true;
 }
 
+// Counts the request under its pipeline (or "unmatched") with the status it was answered with,
+// whichever way handleRequest leaves.
+class RequestRecord {
+ public:
+  explicit RequestRecord(Poco::Net::HTTPServerResponse& response) : response_(response) {}
+  ~RequestRecord() { series_->record(static_cast<int>(response_.getStatus()), std::chrono::steady_clock::now() - started_); }
+  void set_series(metrics::PipelineSeries* series) {
+    if (series) series_ = series;
+  }
+
+ private:
+  Poco::Net::HTTPServerResponse& response_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  metrics::PipelineSeries* series_ = &metrics::PipelineSeries::unmatched();
+};
+
 }  // namespace
 
 void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+  RequestRecord record(response);
   const std::string& offered = request.get("X-Request-Id", "");
   const std::string request_id = is_valid_request_id(offered) ? offered : generate_request_id();
 
@@ -69,6 +90,9 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco:
   const std::string_view path = std::string_view(uri).substr(0, question);
   const std::string_view raw_query =
       question == std::string::npos ? std::string_view() : std::string_view(uri).substr(question + 1);
+  AccessLogLine access(shared_.log, response, request_id, request.getMethod(), std::string(path));
+  trace::TraceContext trace = trace::continue_or_start(request.get("traceparent", ""), request.get("tracestate", ""));
+  access.set_trace_id(trace.trace_id);
 
   routing::RouteMatch match = generation->router.match(request.getMethod(), path);
   switch (match.status) {
@@ -82,9 +106,13 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco:
       return send_error(request, response, request_id, {400, "bad_request", "malformed percent-encoding in the path", {}, {}});
     case routing::RouteMatch::Status::kFound: break;
   }
+  record.set_series(match.pipeline->series.get());
 
   exec::RequestInput input;
   input.request_id = request_id;
+  input.client_supplied_id = request_id == offered;
+  input.log_scope = access.scope(match.pipeline->endpoint());
+  input.trace = std::move(trace);
   input.params = std::move(match.params);
   auto query = parse_query(raw_query);
   if (!query) {
@@ -94,7 +122,7 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco:
   input.query = std::move(*query);
 
   std::string body;
-  if (!read_body(request, shared_.config.max_body, body)) {
+  if (!read_body(request, generation->config.server.max_body, body)) {
     response.setKeepAlive(false);  // the unread rest of the body makes the connection unusable
     return send_error(request, response, request_id,
                       {413, "payload_too_large", "the request body exceeds server.max_body", {}, {}});
@@ -123,7 +151,9 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco:
   switch (result.status) {
     case exec::ExecutionResult::Status::kOk:
       if (result.partial) response.set("X-Mosaic-Partial", "true");
-      return send_json(request, response, 200, request_id, json::serialize(result.body));
+      access.set_degraded(result.body.at("_meta").at("degraded").as_object().size());
+      return send_json(request, response, 200, request_id,
+                       result.serialized.empty() ? json::serialize(result.body) : std::move(result.serialized));
     case exec::ExecutionResult::Status::kDependencyFailed:
       return send_error(request, response, request_id,
                         {502, "dependency_failed", "a critical dependency failed", result.failed_step, result.reason});

@@ -23,7 +23,9 @@ class HttpDownstream final : public mosaic::Downstream {
   const std::shared_ptr<mosaic::HttpClient> client_;
 };
 
-// The result for a response (exposed for tests).
-mosaic::CallResult interpret_response(const mosaic::HttpResponse& response);
+// The result for a response (exposed for tests). With a context, the body is parsed in slices
+// and the parse stops as soon as the call is cancelled (used for large bodies on the offload pool).
+mosaic::CallResult interpret_response(const mosaic::HttpResponse& response,
+                                      const mosaic::CallContext* context = nullptr);
 
 }  // namespace mosaic_http

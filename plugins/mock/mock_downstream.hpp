@@ -5,10 +5,15 @@
 //         hang_rate (0..1: the call waits until cancelled), fail_status (default 503),
 //         seed (optional: repeatable randomness)
 // with:   body (the result), latency (overrides config), fail (bool), hang (bool),
-//         status (fail with that status)
+//         status (fail with that status), size (instead of body: a generated JSON document of
+//         about that many bytes, e.g. "5MiB", parsed on every call as a real downstream's body
+//         would be -- on the engine's offload pool when it is large)
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <optional>
 #include <random>
 
@@ -38,10 +43,14 @@ class MockDownstream final : public mosaic::Downstream {
  private:
   double uniform();                                   // [0, 1)
   std::chrono::milliseconds jitter();                 // [0, jitter]
+  std::shared_ptr<const std::string> document(std::uint64_t size);  // generated once per size
+  static mosaic::CallResult receive(const std::string& text, mosaic::CallContext& context);
 
   const MockConfig config_;
   std::mutex rng_mutex_;  // one generator per downstream keeps a seeded sequence repeatable
   std::mt19937_64 rng_;
+  std::mutex documents_mutex_;
+  std::map<std::uint64_t, std::shared_ptr<const std::string>> documents_;
 };
 
 }  // namespace mosaic_mock

@@ -74,14 +74,17 @@ inline HttpReply http_call(std::uint16_t port, const std::string& method, const 
 }
 
 // The engine with `downstreams_yaml` (the `downstreams:` mapping, indented by two) and the given
-// pipeline files. The plugin search path is the build's plugin folder.
+// pipeline files. The plugin search path is the build's plugin folder; the admin listener is on a
+// free loopback port (`admin_yaml` replaces the whole `admin:` line; `server_yaml` the `server:`
+// line, and may add other top-level sections such as `cache:`).
 class EngineUnderTest {
  public:
-  EngineUnderTest(const std::string& downstreams_yaml, const std::map<std::string, std::string>& pipelines) {
+  static constexpr const char* kServerYaml = "server: { listen: 127.0.0.1:0, threads: 32 }\n";
+  EngineUnderTest(const std::string& downstreams_yaml, const std::map<std::string, std::string>& pipelines,
+                  const std::string& admin_yaml = "admin: { listen: 127.0.0.1:0 }\n",
+                  const std::string& server_yaml = kServerYaml) {
     for (const auto& [name, text] : pipelines) folder_.write("pipelines/" + name, text);
-    config_ = folder_.write("mosaic.yaml", std::string("server: { listen: 127.0.0.1:0, threads: 32 }\n") +
-                                               "plugins: { paths: [" MOSAIC_PLUGIN_DIR "] }\n" +
-                                               "downstreams:\n" + downstreams_yaml + "pipelines: [pipelines/*.yaml]\n");
+    config_ = folder_.write("mosaic.yaml", config_text(downstreams_yaml, admin_yaml, server_yaml));
     config::Diagnostics diagnostics;
     runtime::EngineOptions options;
     options.log.off = true;
@@ -89,11 +92,25 @@ class EngineUnderTest {
     if (!engine_) throw std::runtime_error("engine did not start:\n" + diagnostics.str());
     engine_->start();
   }
+  static std::string config_text(const std::string& downstreams_yaml,
+                                 const std::string& admin_yaml = "admin: { listen: 127.0.0.1:0 }\n",
+                                 const std::string& server_yaml = kServerYaml) {
+    return server_yaml + admin_yaml +
+           "plugins: { paths: [" MOSAIC_PLUGIN_DIR "] }\n" + "downstreams:\n" + downstreams_yaml +
+           "pipelines: [pipelines/*.yaml]\n";
+  }
   std::uint16_t port() const { return engine_->port(); }
+  std::uint16_t admin_port() const { return engine_->admin_port(); }
   HttpReply get(const std::string& target, std::map<std::string, std::string> headers = {}) const {
     return http_call(port(), "GET", target, {}, std::move(headers));
   }
+  HttpReply admin(const std::string& method, const std::string& target,
+                  std::map<std::string, std::string> headers = {}) const {
+    return http_call(admin_port(), method, target, {}, std::move(headers));
+  }
   runtime::Engine& engine() { return *engine_; }
+  const TempFolder& folder() const { return folder_; }
+  const std::string& config_path() const { return config_; }
 
  private:
   TempFolder folder_;

@@ -43,7 +43,7 @@ ProcessResult run_process(const std::string& path, const std::vector<std::string
 std::string mock_config(const std::string& plugin_dirs, const std::string& plugin, std::uint16_t port = 0) {
   return "server: { listen: 127.0.0.1:" + std::to_string(port) +
          " }\nplugins: { paths: [" + plugin_dirs + "] }\ndownstreams:\n  svc: { plugin: " + plugin +
-         ", config: { latency: 300ms } }\npipelines: [p.yaml]\n";
+         ", config: { latency: 300ms } }\npipelines: [p.yaml]\nadmin: { listen: 127.0.0.1:0 }\n";
 }
 
 const char* kPipeline = "endpoint: GET /slow\nsteps:\n  a: { call: svc, with: { body: { ok: true } } }\n";

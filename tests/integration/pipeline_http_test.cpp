@@ -65,7 +65,7 @@ TEST_F(DashboardTest, HealthyDownstreamsGiveTheShapedPage) {
   EXPECT_EQ(body.at("user").at("profile").at("name"), "Ada");
   EXPECT_EQ(body.at("orders"), (json::array{json::object{{"id", 1}}}));
   EXPECT_TRUE(body.at("_meta").at("degraded").as_object().empty());
-  EXPECT_EQ(body.at("_meta").at("pending"), (json::array{"recs"}));
+  EXPECT_EQ(body.at("_meta").at("pending"), (json::object{{"recs", "running"}}));
 }
 
 TEST_F(DashboardTest, DegradableReturning500IsNullAndNamed) {

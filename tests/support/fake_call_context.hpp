@@ -4,12 +4,15 @@
 // keeps its lines. By default the deadline is passive (cancelled() turns true, no callback
 // fires), which checks that a call cannot outlive its deadline on its own; fire_at_deadline()
 // adds a timer thread that fires the callbacks at the deadline like the engine's timer.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -109,6 +112,33 @@ class FakeCallContext final : public CallContext {
   Logger& logger() override { return logger_; }
   CollectingLogger& log() { return logger_; }
 
+  // CPU offload as the engine offers it: from `threshold` bytes should_offload() is true, and
+  // offload() runs the work on another thread (or refuses with `refusal`), after `before_run`
+  // (a test may cancel the call there). Off by default.
+  void offload_from(std::size_t threshold, std::optional<Failure> refusal = std::nullopt,
+                    std::function<void()> before_run = {}) {
+    offload_threshold_ = threshold;
+    offload_refusal_ = std::move(refusal);
+    before_offload_ = std::move(before_run);
+  }
+  bool should_offload(std::size_t bytes) const override { return offload_threshold_ && bytes >= *offload_threshold_; }
+  std::optional<Failure> offload(std::function<void()> fn) override {
+    ++offloaded_;
+    if (offload_refusal_) return offload_refusal_;
+    std::exception_ptr error;
+    std::thread([&] {
+      try {
+        if (before_offload_) before_offload_();
+        fn();
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }).join();
+    if (error) std::rethrow_exception(error);
+    return std::nullopt;
+  }
+  int offloaded() const { return offloaded_.load(); }
+
   // As if a critical sibling failed: interruption() becomes Cancelled and callbacks run now.
   void cancel() { fire(true); }
 
@@ -175,6 +205,10 @@ class FakeCallContext final : public CallContext {
   std::thread::id running_thread_;
   std::thread timer_;
   CollectingLogger logger_;
+  std::optional<std::size_t> offload_threshold_;
+  std::optional<Failure> offload_refusal_;
+  std::function<void()> before_offload_;
+  std::atomic<int> offloaded_{0};
 };
 
 }  // namespace mosaic::testing

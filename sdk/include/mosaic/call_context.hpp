@@ -2,7 +2,9 @@
 // Everything a downstream call may know about the request it serves. A call is blocking from the
 // plugin's point of view; the context tells it how long it has and lets it hear a cancellation.
 #include <chrono>
+#include <cstddef>
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include "mosaic/cancellation.hpp"
@@ -43,6 +45,26 @@ class CallContext {
   std::chrono::milliseconds time_left() const {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline() - Clock::now());
     return left.count() > 0 ? left : std::chrono::milliseconds(0);
+  }
+
+  // --- ABI 2: CPU offload. New virtuals go at the end so the earlier slots keep their place.
+
+  // True when `bytes` of CPU work (a body to parse, a payload to hash or sign) is large enough
+  // (offload.threshold, default 100 KiB) to leave the calling thread for the engine's offload
+  // pool. Small work is cheaper inline.
+  virtual bool should_offload(std::size_t bytes) const {
+    (void)bytes;
+    return false;
+  }
+
+  // Runs `fn` on the engine's offload pool and waits for it. nullopt: `fn` ran to its end
+  // (an exception it threw is rethrown here). Otherwise `fn` never ran and the Failure says why:
+  // shed (the pool's queue is full: refused at once), timeout (the deadline or offload.timeout
+  // passed while it was queued) or cancelled. Because a started `fn` is always waited for, it
+  // may capture locals by reference; a long `fn` should check cancelled() and stop early.
+  virtual std::optional<Failure> offload(std::function<void()> fn) {
+    fn();
+    return std::nullopt;
   }
 };
 

@@ -4,7 +4,7 @@
 // a plugin built against another ABI version before it calls any of its code.
 #include <boost/version.hpp>
 
-#define MOSAIC_ABI_VERSION 1u
+#define MOSAIC_ABI_VERSION 2u  // 2: CallContext::should_offload and offload
 #define MOSAIC_SDK_VERSION "0.1.0"
 
 // Values cross the boundary as boost::json; a plugin built against another Boost would disagree

@@ -133,7 +133,7 @@ TEST(PipelineFile, UnknownKeysAtEachLevel) {
 steps:
   a:
     call: users
-    cache: { ttl: 5s }
+    cache: { key: k, ttl: 5s, tll: 1s }
     retry: 2
     deliver: websocket
 respons: {}
@@ -142,10 +142,10 @@ respons: {}
   EXPECT_FALSE(load_pipeline_file(file, diagnostics));
   ASSERT_EQ(diagnostics.items().size(), 4u) << diagnostics.str();
   EXPECT_EQ(diagnostics.items()[0].str(),
-            file +
-                ":5:5: unknown key 'cache' in step 'a' (expected one of: call, class, "
-                "timeout, after, with)");
-  EXPECT_TRUE(HasError(diagnostics, file, 6, 5, "unknown key 'retry' in step 'a'"));
+            file + ":5:31: unknown key 'tll' in cache (expected one of: key, ttl, stale)");
+  EXPECT_TRUE(HasError(diagnostics, file, 6, 5,
+                       "unknown key 'retry' in step 'a' (expected one of: call, class, timeout, after, with, "
+                       "cache)"));
   EXPECT_TRUE(HasError(diagnostics, file, 7, 5, "unknown key 'deliver' in step 'a'"));
   EXPECT_EQ(diagnostics.items()[3].str(),
             file +

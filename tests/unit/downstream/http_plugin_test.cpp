@@ -231,6 +231,42 @@ TEST_F(HttpPluginTest, ConfigErrorsNameTheKey) {
   EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"headers", nullptr}}), "no error");
 }
 
+// A large body is parsed on the offload pool; the parse stops when the call is cancelled.
+TEST_F(HttpPluginTest, LargeBodiesAreParsedOnTheOffloadPool) {
+  json::array items;
+  for (int i = 0; i < 20000; ++i) items.emplace_back(json::object{{"id", i}, {"name", "item " + std::to_string(i)}});
+  const std::string big = json::serialize(json::object{{"items", items}});
+  ASSERT_GT(big.size(), 300u * 1024);
+  server_.route("/big", [&](const auto&) {
+    TestHttpServer::Reply reply;
+    reply.body = big;
+    return reply;
+  });
+  auto http = make();
+  const Json with = json::parse(R"({"path":"/big"})");
+  {
+    FakeCallContext context(5s, "req-big");
+    context.offload_from(100 * 1024);
+    auto result = http->call(with, context);
+    ASSERT_TRUE(result.ok()) << result.failure().detail;
+    EXPECT_EQ(result.value().at("items").as_array().size(), 20000u);
+    EXPECT_EQ(context.offloaded(), 1);
+    auto small = http->call(json::parse(R"({"path":"/json"})"), context);
+    ASSERT_TRUE(small.ok());
+    EXPECT_EQ(context.offloaded(), 1);  // a small body is parsed inline
+  }
+  {
+    FakeCallContext context(5s, "req-big");
+    context.offload_from(100 * 1024, Failure::Of(FailureKind::kShed, "offload queue full"));
+    EXPECT_EQ(reason(http->call(with, context)), "shed");
+  }
+  {
+    FakeCallContext context(5s, "req-big");
+    context.offload_from(100 * 1024, std::nullopt, [&] { context.cancel(); });
+    EXPECT_EQ(reason(http->call(with, context)), "cancelled");
+  }
+}
+
 TEST_F(HttpPluginTest, DescribesItsInput) {
   auto http = make();
   EXPECT_EQ(http->accepted_with_keys(), (std::vector<std::string>{"method", "path", "query", "headers", "body"}));

@@ -27,7 +27,7 @@ response:
   EXPECT_EQ(body.at("list"), (json::array{1, 2}));
   EXPECT_EQ(body.at("_meta").at("request_id"), "req-1");
   EXPECT_TRUE(body.at("_meta").at("degraded").as_object().empty());
-  EXPECT_TRUE(body.at("_meta").at("pending").as_array().empty());
+  EXPECT_TRUE(body.at("_meta").at("pending").as_object().empty());
 }
 
 TEST_F(ExecutorTest, WithoutResponseEveryForegroundResultIsKeyedByName) {
@@ -44,7 +44,7 @@ steps:
   EXPECT_EQ(body.at("a"), 1);
   EXPECT_EQ(body.at("b"), 2);
   EXPECT_FALSE(body.contains("c"));
-  EXPECT_EQ(body.at("_meta").at("pending"), (json::array{"c"}));
+  EXPECT_EQ(body.at("_meta").at("pending"), (json::object{{"c", "running"}}));
 }
 
 TEST_F(ExecutorTest, DegradableFailureGivesNullAndIsNamed) {
@@ -223,7 +223,7 @@ steps:
   const auto took = ms_since(start);
   ASSERT_EQ(result.status, Status::kOk);
   EXPECT_LT(took, 200);
-  EXPECT_EQ(result.body.at("_meta").at("pending"), (json::array{"recs"}));
+  EXPECT_EQ(result.body.at("_meta").at("pending"), (json::object{{"recs", "running"}}));
   EXPECT_TRUE(wait_background(0, std::chrono::milliseconds(0)).empty());  // still running after the response
   auto done = wait_background(1, std::chrono::seconds(3));
   ASSERT_EQ(done.size(), 1u);
@@ -274,6 +274,26 @@ steps:
   EXPECT_EQ(result.body.at("s4"), 1);
   EXPECT_EQ(downstream_->max_running(), 1);
   EXPECT_EQ(steps_.stats().threads, 0u);  // a lone ready step never needs a hand-off
+}
+
+TEST_F(ExecutorTest, BackgroundStepsBeyondAFullPoolAreShedNotQueuedForever) {
+  exec::WorkerPool tiny({"background", 1, 0, std::chrono::seconds(5)});
+  exec::Executor executor(exec::Executor::Options{&steps_, &tiny, &timer_, nullptr, {}, std::chrono::milliseconds(20)});
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  a: { call: svc, with: { value: 1 } }
+  b1: { call: svc, class: background, with: { delay_ms: 200 } }
+  b2: { call: svc, class: background, with: { delay_ms: 200 } }
+)");
+  exec::RequestInput input;
+  input.request_id = "req-shed";
+  input.params = {"1"};
+  auto result = executor.run(p, std::move(input));
+  ASSERT_EQ(result.status, Status::kOk);
+  EXPECT_EQ(result.body.at("_meta").at("pending"), (json::object{{"b1", "running"}, {"b2", "shed"}}));
+  EXPECT_EQ(tiny.stats().rejected, 1u);
+  EXPECT_TRUE(tiny.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(3)));
 }
 
 }  // namespace

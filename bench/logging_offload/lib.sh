@@ -1,0 +1,98 @@
+# Shared by the logging and offload benchmarks: a Release build, mosaicd processes on loopback
+# ports, wrk runs and their numbers. Sourced, not run.
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH_DIR/../.." && pwd)"
+BUILD="${MOSAIC_BENCH_BUILD:-$ROOT/build-bench}"
+WORK="$(mktemp -d /tmp/mosaic-bench.XXXXXX)"
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  done
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+need_tools() {
+  command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+  command -v taskset >/dev/null || { echo "taskset is missing: apt-get install -y util-linux" >&2; exit 1; }
+}
+
+build_release() {
+  if [ ! -x "$BUILD/bin/mosaicd" ] || [ -z "${MOSAIC_BENCH_NO_BUILD:-}" ]; then
+    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DMOSAIC_BUILD_TESTS=OFF >/dev/null
+    cmake --build "$BUILD" -j2 --target mosaicd mock >/dev/null
+  fi
+}
+
+# A free loopback port (taken from the kernel and released).
+free_port() {
+  local p
+  for p in $(shuf -i 20000-60000 -n 50); do
+    if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+
+# write_config NAME PORT "LOGGING" "OFFLOAD" -> path of a mosaic.yaml in $WORK/NAME
+write_config() {
+  local name=$1 port=$2 logging=$3 offload=$4 dir="$WORK/$1"
+  mkdir -p "$dir"
+  cp "$BENCH_DIR"/pipelines/*.yaml "$dir/"
+  cat >"$dir/mosaic.yaml" <<YAML
+server:   { listen: 127.0.0.1:$port, threads: 128, queue: 1024 }
+admin:    { listen: 127.0.0.1:0 }
+plugins:  { paths: [$BUILD/plugins] }
+logging:  $logging
+offload:  $offload
+downstreams:
+  users:  { plugin: mock, timeout: 300ms, config: { latency: 1ms } }
+  orders: { plugin: mock, timeout: 300ms, config: { latency: 2ms, fail_rate: 0.02 } }
+  recs:   { plugin: mock, timeout: 2s,    config: { latency: 5ms } }
+  big:    { plugin: mock, timeout: 2s }
+pipelines: [dashboard.yaml, large.yaml]
+YAML
+  echo "$dir/mosaic.yaml"
+}
+
+# start_mosaicd CONFIG PORT CPUS -> waits until the port answers
+start_mosaicd() {
+  local config=$1 port=$2 cpus=$3
+  taskset -c "$cpus" "$BUILD/bin/mosaicd" --config "$config" 2>>"$WORK/mosaicd.stderr" &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do
+    if curl -s -o /dev/null "http://127.0.0.1:$port/dashboard/1"; then return 0; fi
+    sleep 0.1
+  done
+  echo "mosaicd did not start on port $port; stderr:" >&2
+  cat "$WORK/mosaicd.stderr" >&2
+  exit 1
+}
+
+# wrk_run CPUS THREADS CONNECTIONS SECONDS URL [LUA] -> wrk's output on stdout
+wrk_run() {
+  local cpus=$1 threads=$2 conns=$3 secs=$4 url=$5 lua=${6:-}
+  if [ -n "$lua" ]; then
+    taskset -c "$cpus" wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s "$lua" "$url"
+  else
+    taskset -c "$cpus" wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$url"
+  fi
+}
+
+# Numbers out of a wrk report.
+rps_of() { awk '/^Requests\/sec:/ { print $2 }'; }
+requests_of() { awk '/requests in/ { print $1 }'; }
+non2xx_of() { awk '/Non-2xx or 3xx responses:/ { n = $5 } END { print n + 0 }'; }
+# percentile line ("99%  12.34ms") in milliseconds
+pct_ms_of() {
+  local p=$1
+  awk -v p="$p%" '$1 == p {
+    v = $2; unit = v; gsub(/[0-9.]/, "", unit); gsub(/[a-z]/, "", v)
+    if (unit == "us") v = v / 1000; else if (unit == "s") v = v * 1000; else if (unit == "m") v = v * 60000
+    printf "%.3f\n", v }'
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Benchmark (a): what default logging costs at full load.
+#
+# Two mosaicd (Release) serve the same dashboard-like pipeline (bench/logging_offload/pipelines):
+# one with the default `logging:` (sample_rate 0.1, adaptive, access lines, writing to a file),
+# one with `logging: { level: off }`. Both are pinned to CPU 1 and wrk to CPU 0, so the server
+# is the bottleneck and the load generator does not steal its core. Runs alternate (A B, then
+# B A, ...) for ROUNDS rounds of SECS seconds; the medians of requests/sec are compared.
+#
+#   bash bench/logging_offload/logging_overhead.sh            # ROUNDS=7 SECS=10 CONNS=64
+#   ROUNDS=3 SECS=5 bash bench/logging_offload/logging_overhead.sh
+source "$(dirname "$0")/lib.sh"
+
+ROUNDS=${ROUNDS:-7}
+SECS=${SECS:-10}
+CONNS=${CONNS:-64}
+SERVER_CPU=${SERVER_CPU:-1}
+CLIENT_CPU=${CLIENT_CPU:-0}
+
+need_tools
+build_release
+
+port_default=$(free_port)
+port_off=$(free_port)
+config_default=$(write_config logging-default "$port_default" "{ sink: \"file:$WORK/mosaic.log\" }" "{}")
+config_off=$(write_config logging-off "$port_off" "{ level: off }" "{}")
+start_mosaicd "$config_default" "$port_default" "$SERVER_CPU"
+start_mosaicd "$config_off" "$port_off" "$SERVER_CPU"
+
+url() { echo "http://127.0.0.1:$1/dashboard/42"; }
+run() {  # run NAME PORT -> appends rps to $WORK/NAME.rps
+  local out
+  out=$(wrk_run "$CLIENT_CPU" 1 "$CONNS" "$SECS" "$(url "$2")")
+  local rps non2xx
+  rps=$(rps_of <<<"$out")
+  non2xx=$(non2xx_of <<<"$out")
+  echo "$rps" >>"$WORK/$1.rps"
+  printf '  %-8s %10s req/s  p99 %8s ms  non-2xx %s\n' "$1" "$rps" "$(pct_ms_of 99 <<<"$out")" "$non2xx"
+}
+
+echo "warm-up"
+wrk_run "$CLIENT_CPU" 1 "$CONNS" 3 "$(url "$port_default")" >/dev/null
+wrk_run "$CLIENT_CPU" 1 "$CONNS" 3 "$(url "$port_off")" >/dev/null
+for round in $(seq 1 "$ROUNDS"); do
+  echo "round $round"
+  if (( round % 2 )); then
+    run default "$port_default"
+    run off "$port_off"
+  else
+    run off "$port_off"
+    run default "$port_default"
+  fi
+done
+
+median_default=$(median <"$WORK/default.rps")
+median_off=$(median <"$WORK/off.rps")
+lines=$(wc -l <"$WORK/mosaic.log")
+echo
+echo "median req/s  default logging: $median_default   logging off: $median_off"
+awk -v a="$median_default" -v b="$median_off" 'BEGIN { printf "throughput loss with default logging: %.2f%%\n", (1 - a / b) * 100 }'
+echo "lines written by the default-logging server: $lines"
+echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ' (+ uncommitted changes)')"

@@ -1,0 +1,45 @@
+#pragma once
+// The byte cache behind a step's `cache:`: opaque values with an expiry, reached by key. Two
+// backends implement it: MemoryCache (in this process) and MemcachedCache (shared by a fleet).
+// SwrCache (swr_cache.hpp) builds stale-while-revalidate, coalescing and leases on top.
+//
+// A backend never throws and never blocks for long: a backend in trouble answers kError quickly
+// (MemcachedCache has a breaker for that), and the caller goes on without the cache.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mosaic::cache {
+
+enum class CacheStatus {
+  kOk,
+  kMiss,       // get: no such key (or it expired)
+  kNotStored,  // add: the key exists; set/add: the value is too large to keep
+  kError,      // the backend failed or is unavailable (breaker open): go on uncached
+};
+const char* to_string(CacheStatus status);
+
+struct CacheGet {
+  CacheStatus status = CacheStatus::kMiss;
+  std::string value;  // when kOk
+};
+
+class Cache {
+ public:
+  virtual ~Cache() = default;
+
+  virtual CacheGet get(std::string_view key) = 0;
+  // Stores `value` for `ttl` (a backend may round up: memcached counts whole seconds).
+  virtual CacheStatus set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) = 0;
+  // Stores only if the key is absent: kOk, or kNotStored when it exists. The fleet lease.
+  virtual CacheStatus add(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) = 0;
+  virtual CacheStatus del(std::string_view key) = 0;
+
+  // "memory" or "memcached".
+  virtual const char* backend() const = 0;
+  // True when other processes see the same entries (memcached): leases are worth taking.
+  virtual bool shared() const = 0;
+};
+
+}  // namespace mosaic::cache

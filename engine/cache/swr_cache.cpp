@@ -1,0 +1,313 @@
+#include "cache/swr_cache.hpp"
+
+#include <algorithm>
+
+namespace mosaic::cache {
+
+namespace {
+
+void bump(StepCacheSeries* series, metrics::Counter* StepCacheSeries::*counter) {
+  if (series) (series->*counter)->inc();
+}
+
+template <typename T>
+bool newer(const std::optional<T>& a, const std::optional<T>& b) {
+  return a && (!b || a->envelope.stored_at_ms > b->envelope.stored_at_ms);
+}
+
+}  // namespace
+
+std::shared_ptr<SwrCache> SwrCache::create(std::shared_ptr<Cache> backend, Options options) {
+  return std::shared_ptr<SwrCache>(new SwrCache(std::move(backend), std::move(options)));
+}
+
+SwrCache::SwrCache(std::shared_ptr<Cache> backend, Options options)
+    : backend_(std::move(backend)), options_(std::move(options)) {}
+
+std::int64_t SwrCache::now_ms() const {
+  if (options_.now_ms) return options_.now_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::size_t SwrCache::flights_in_progress() const {
+  std::lock_guard lock(mutex_);
+  return flights_.size();
+}
+
+std::size_t SwrCache::refreshes_in_progress() const {
+  std::lock_guard lock(mutex_);
+  return refreshing_.size();
+}
+
+std::optional<SwrCache::Cached> SwrCache::read(const std::string& vkey, StepCacheSeries* series) {
+  CacheGet got = backend_->get(vkey);
+  if (got.status == CacheStatus::kError) {
+    bump(series, &StepCacheSeries::error);
+    return std::nullopt;
+  }
+  if (got.status != CacheStatus::kOk) return std::nullopt;
+  auto envelope = decode_envelope(got.value);
+  if (!envelope) return std::nullopt;  // not ours, or another format version: a miss
+  Cached cached;
+  boost::system::error_code ec;
+  cached.value = json::parse(envelope->payload, ec);
+  if (ec) {
+    bump(series, &StepCacheSeries::error);
+    return std::nullopt;
+  }
+  envelope->payload.clear();
+  cached.envelope = std::move(*envelope);
+  return cached;
+}
+
+void SwrCache::store(const std::string& vkey, const Json& value, const CachePolicy& policy, StepCacheSeries* series) {
+  Envelope envelope;
+  envelope.stored_at_ms = now_ms();
+  envelope.fresh_until_ms = envelope.stored_at_ms + policy.ttl.count();
+  envelope.stale_until_ms = envelope.fresh_until_ms + policy.stale.count();
+  envelope.payload = json::serialize(value);
+  if (backend_->set(vkey, encode_envelope(envelope), policy.ttl + policy.stale) == CacheStatus::kError) {
+    bump(series, &StepCacheSeries::error);
+  }
+}
+
+CacheAnswer SwrCache::serve(Cached&& cached, std::int64_t now) const {
+  CacheAnswer answer;
+  if (!cached.envelope.fresh_at(now)) answer.stale_age_ms = cached.envelope.age_at(now);
+  answer.result = std::move(cached.value);
+  return answer;
+}
+
+CacheAnswer SwrCache::get(const std::string& key, const CachePolicy& policy, CallContext& context, const Call& fetch,
+                          const Launch& launch, StepCacheSeries* series) {
+  const std::string vkey = value_key(key);
+  bool counted = false;
+  while (true) {
+    std::optional<Cached> cached = read(vkey, series);
+    const std::int64_t now = now_ms();
+    if (cached && cached->envelope.fresh_at(now)) {
+      bump(series, &StepCacheSeries::fresh);
+      return serve(std::move(*cached), now);
+    }
+    if (cached && cached->envelope.usable_at(now)) {
+      bump(series, &StepCacheSeries::stale);
+      start_refresh(key, policy, launch, series);
+      return serve(std::move(*cached), now);
+    }
+
+    std::shared_ptr<Flight> flight;
+    bool leader = false;
+    {
+      std::lock_guard lock(mutex_);
+      auto& slot = flights_[key];
+      bool finished = false;
+      if (slot) {
+        // A flight that already answered is on its way out of the map; its answer may be a
+        // cancelled leader's, so start a new one (its leader re-reads the backend first).
+        std::lock_guard flight_lock(slot->mutex);
+        finished = slot->done;
+      }
+      if (!slot || finished) {
+        slot = std::make_shared<Flight>();
+        leader = true;
+      }
+      flight = slot;
+    }
+
+    if (leader) {
+      CacheAnswer answer = lead(key, policy, context, fetch, launch, std::move(cached), series);
+      {
+        std::lock_guard lock(flight->mutex);
+        flight->done = true;
+        flight->answer = answer;
+      }
+      flight->done_cv.notify_all();
+      std::lock_guard lock(mutex_);
+      auto it = flights_.find(key);
+      if (it != flights_.end() && it->second == flight) flights_.erase(it);
+      return answer;
+    }
+
+    if (!counted) bump(series, &StepCacheSeries::coalesced);
+    counted = true;
+    {
+      // Registered before the lock: a context already cancelled runs the callback right here.
+      CancelRegistration wake = context.on_cancel([flight] {
+        { std::lock_guard lock(flight->mutex); }
+        flight->done_cv.notify_all();
+      });
+      std::unique_lock lock(flight->mutex);
+      flight->done_cv.wait_until(lock, context.deadline(), [&] { return flight->done || context.cancelled(); });
+      if (flight->done) {
+        const CacheAnswer& answer = flight->answer;
+        const bool leader_gave_up =
+            !answer.result.ok() && answer.result.failure().kind == FailureKind::kCancelled;
+        if (!leader_gave_up || context.cancelled()) return answer;
+      }
+    }
+    if (context.cancelled() || Clock::now() >= context.deadline()) {
+      // Out of time while waiting: an older value still beats nothing.
+      if (cached) {
+        bump(series, &StepCacheSeries::fallback);
+        return serve(std::move(*cached), now_ms());
+      }
+      return CacheAnswer{context.cancelled() ? context.interruption() : Failure::Timeout("waiting for a coalesced fetch"),
+                         std::nullopt};
+    }
+    // The leader's request was cancelled before its fetch finished: try again, maybe as leader.
+  }
+}
+
+CacheAnswer SwrCache::lead(const std::string& key, const CachePolicy& policy, CallContext& context, const Call& fetch,
+                           const Launch& launch, std::optional<Cached> older, StepCacheSeries* series) {
+  const std::string vkey = value_key(key);
+  // Another leader may have stored the value between our read and taking the flight.
+  if (auto again = read(vkey, series)) {
+    const std::int64_t now = now_ms();
+    if (again->envelope.fresh_at(now)) {
+      bump(series, &StepCacheSeries::fresh);
+      return serve(std::move(*again), now);
+    }
+    if (again->envelope.usable_at(now)) {
+      bump(series, &StepCacheSeries::stale);
+      start_refresh(key, policy, launch, series);
+      return serve(std::move(*again), now);
+    }
+    if (newer(again, older)) older = std::move(again);
+  }
+
+  bool leased = false;
+  if (backend_->shared()) {
+    const std::string lkey = lease_key(key);
+    CacheStatus status = backend_->add(lkey, "1", policy.lease);
+    if (status == CacheStatus::kNotStored) {
+      if (auto answer = await_lease_holder(key, policy, context, older, series)) return std::move(*answer);
+      if (context.cancelled()) {
+        bump(series, &StepCacheSeries::miss);
+        return CacheAnswer{context.interruption(), std::nullopt};
+      }
+      status = backend_->add(lkey, "1", policy.lease);  // the holder is gone: hold it for the others
+    }
+    if (status == CacheStatus::kError) bump(series, &StepCacheSeries::error);
+    leased = status == CacheStatus::kOk;
+  }
+
+  bump(series, &StepCacheSeries::miss);
+  CallResult result = fetch();
+  if (result.ok()) {
+    store(vkey, result.value(), policy, series);
+    if (leased) backend_->del(lease_key(key));
+    return CacheAnswer{std::move(result), std::nullopt};
+  }
+  if (leased) backend_->del(lease_key(key));
+  // Our own request gave up: no fallback, so that waiters with time left fetch again.
+  if (result.failure().kind == FailureKind::kCancelled) return CacheAnswer{std::move(result), std::nullopt};
+  // The newest value still present (another instance may have stored one meanwhile).
+  if (auto latest = read(vkey, series); newer(latest, older)) older = std::move(latest);
+  if (older) {
+    bump(series, &StepCacheSeries::fallback);
+    return serve(std::move(*older), now_ms());
+  }
+  return CacheAnswer{std::move(result), std::nullopt};
+}
+
+std::optional<CacheAnswer> SwrCache::await_lease_holder(const std::string& key, const CachePolicy& policy,
+                                                        CallContext& context, std::optional<Cached>& older,
+                                                        StepCacheSeries* series) {
+  const std::string vkey = value_key(key);
+  const std::string lkey = lease_key(key);
+  const Clock::time_point until = std::min(context.deadline(), Clock::now() + policy.lease);
+  while (Clock::now() < until) {
+    const auto left = std::chrono::duration_cast<Clock::duration>(until - Clock::now());
+    if (!context.wait_for(std::min<Clock::duration>(options_.lease_poll, left))) return std::nullopt;
+    if (auto got = read(vkey, series)) {
+      const std::int64_t now = now_ms();
+      if (got->envelope.usable_at(now)) {
+        bump(series, &StepCacheSeries::coalesced);
+        return serve(std::move(*got), now);
+      }
+      if (newer(got, older)) older = std::move(got);
+    }
+    CacheGet lease = backend_->get(lkey);
+    if (lease.status == CacheStatus::kMiss) {
+      // Released without a value: the holder's fetch failed. Do not pile onto a failing
+      // downstream when an older value can answer.
+      if (older) {
+        bump(series, &StepCacheSeries::fallback);
+        return serve(std::move(*older), now_ms());
+      }
+      return std::nullopt;
+    }
+    if (lease.status == CacheStatus::kError) return std::nullopt;  // the backend is failing: fetch
+  }
+  return std::nullopt;
+}
+
+bool SwrCache::start_refresh(const std::string& key, const CachePolicy& policy, const Launch& launch,
+                             StepCacheSeries* series) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!refreshing_.insert(key).second) return false;  // one refresh per key at a time
+  }
+  std::weak_ptr<SwrCache> weak = weak_from_this();
+  Job job = [weak, key, policy, series](const Call& call) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->refresh_now(key, policy, call, series);
+    std::lock_guard lock(self->mutex_);
+    self->refreshing_.erase(key);
+  };
+  if (!launch || !launch(std::move(job))) {
+    std::lock_guard lock(mutex_);
+    refreshing_.erase(key);
+    return false;
+  }
+  bump(series, &StepCacheSeries::refresh);
+  return true;
+}
+
+void SwrCache::refresh_now(const std::string& key, const CachePolicy& policy, const Call& call,
+                           StepCacheSeries* series) {
+  const std::string vkey = value_key(key);
+  const std::string lkey = lease_key(key);
+  bool leased = false;
+  if (backend_->shared()) {
+    const CacheStatus status = backend_->add(lkey, "1", policy.lease);
+    if (status == CacheStatus::kNotStored) return;  // another instance is refreshing it
+    if (status == CacheStatus::kError) bump(series, &StepCacheSeries::error);
+    leased = status == CacheStatus::kOk;
+    // It may have refreshed it just before we took the lease.
+    if (auto current = read(vkey, series); current && current->envelope.fresh_at(now_ms())) {
+      if (leased) backend_->del(lkey);
+      return;
+    }
+  }
+  CallResult result = call();
+  if (result.ok()) store(vkey, result.value(), policy, series);
+  if (leased) backend_->del(lkey);
+}
+
+CachePeek SwrCache::peek(const std::string& key, const CachePolicy& policy, const Launch& launch,
+                         StepCacheSeries* series) {
+  CachePeek out;
+  std::optional<Cached> cached = read(value_key(key), series);
+  const std::int64_t now = now_ms();
+  if (cached && cached->envelope.fresh_at(now)) {
+    bump(series, &StepCacheSeries::fresh);
+    out.value = std::move(cached->value);
+    return out;
+  }
+  if (cached && cached->envelope.usable_at(now)) {
+    bump(series, &StepCacheSeries::stale);
+    out.stale_age_ms = cached->envelope.age_at(now);
+    out.value = std::move(cached->value);
+  } else {
+    bump(series, &StepCacheSeries::miss);
+  }
+  out.launched = start_refresh(key, policy, launch, series);
+  out.refreshing = true;
+  return out;
+}
+
+}  // namespace mosaic::cache

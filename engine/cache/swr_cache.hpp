@@ -1,0 +1,124 @@
+#pragma once
+// Stale-while-revalidate over a byte Cache, with request coalescing in this process and a fleet
+// lease across processes that share a backend. Values are stored in an Envelope (envelope.hpp)
+// whose times decide freshness; the backend keeps an entry for ttl + stale.
+//
+// get() (a critical or degradable step):
+//   fresh    -> the cached value; the downstream is not called.
+//   stale    -> the cached value at once (with its age) and one background refresh per key in
+//               this process (`launch`); with a shared backend the refresh first takes the lease.
+//   missing  -> one fetch per key in this process: the first request (the leader) calls `fetch`,
+//               every concurrent request for the key waits for that answer, each bounded by its
+//               own deadline. With a shared backend the leader first takes the lease
+//               (`add` on "<prefix>L:<key>"); if another instance holds it, the leader re-reads
+//               every lease_poll until the value lands, the lease is released without a value, or
+//               the lease time runs out, and only then fetches itself: at most one fetch per
+//               instance when a lease is lost.
+//   failed   -> the newest value still in the backend is served with its age (a fallback),
+//               otherwise the failure. Failures are never stored.
+// A leader whose own request was cancelled (a critical sibling failed) hands its waiters a
+// "cancelled" answer; a waiter whose request still wants the value tries again.
+//
+// peek() (a background step): the cached value if fresh or stale, and a background refresh
+// unless fresh, so the next request sees the result of this one's refresh.
+//
+// The backend failing (errors, breaker open) never fails a step: the step goes on uncached.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "cache/cache.hpp"
+#include "cache/cache_policy.hpp"
+#include "cache/cache_series.hpp"
+#include "cache/envelope.hpp"
+#include "mosaic/call_context.hpp"
+#include "mosaic/downstream.hpp"
+
+namespace mosaic::cache {
+
+struct CacheAnswer {
+  CallResult result = Failure::Of(FailureKind::kError);
+  // Set when the value served is past its ttl (stale window or fallback): its age in ms, for
+  // `_meta.stale`.
+  std::optional<std::int64_t> stale_age_ms;
+};
+
+struct CachePeek {
+  std::optional<Json> value;                 // fresh or stale
+  std::optional<std::int64_t> stale_age_ms;  // when stale
+  bool refreshing = false;                   // a refresh started now or was already running
+  bool launched = false;                     // this call started it (its Launch's job will run)
+};
+
+class SwrCache : public std::enable_shared_from_this<SwrCache> {
+ public:
+  using Call = std::function<CallResult()>;
+  // What a background refresh does with its downstream call.
+  using Job = std::function<void(const Call& call)>;
+  // Runs `job` on the background pool, handing it a call with a context of its own (a refresh
+  // outlives the request that started it). False when the job could not be queued.
+  using Launch = std::function<bool(Job job)>;
+
+  struct Options {
+    std::string prefix = "mosaic:";
+    std::function<std::int64_t()> now_ms;  // unix time in ms; empty: the system clock (tests move it)
+    std::chrono::milliseconds lease_poll{5};
+  };
+
+  static std::shared_ptr<SwrCache> create(std::shared_ptr<Cache> backend, Options options);
+
+  CacheAnswer get(const std::string& key, const CachePolicy& policy, CallContext& context, const Call& fetch,
+                  const Launch& launch, StepCacheSeries* series);
+  CachePeek peek(const std::string& key, const CachePolicy& policy, const Launch& launch, StepCacheSeries* series);
+
+  Cache& backend() { return *backend_; }
+  const Options& options() const { return options_; }
+  std::size_t flights_in_progress() const;
+  std::size_t refreshes_in_progress() const;
+  std::string value_key(const std::string& key) const { return options_.prefix + "V:" + key; }
+  std::string lease_key(const std::string& key) const { return options_.prefix + "L:" + key; }
+
+ private:
+  SwrCache(std::shared_ptr<Cache> backend, Options options);
+
+  struct Cached {
+    Envelope envelope;  // payload cleared once parsed
+    Json value;
+  };
+  struct Flight {
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+    CacheAnswer answer;
+  };
+
+  std::int64_t now_ms() const;
+  std::optional<Cached> read(const std::string& vkey, StepCacheSeries* series);
+  void store(const std::string& vkey, const Json& value, const CachePolicy& policy, StepCacheSeries* series);
+  CacheAnswer lead(const std::string& key, const CachePolicy& policy, CallContext& context, const Call& fetch,
+                   const Launch& launch, std::optional<Cached> older, StepCacheSeries* series);
+  // Waits for another instance's fetch. A value, or nullopt when the leader should fetch itself.
+  std::optional<CacheAnswer> await_lease_holder(const std::string& key, const CachePolicy& policy,
+                                                CallContext& context, std::optional<Cached>& older,
+                                                StepCacheSeries* series);
+  // True when this call launched the refresh (false: one was running already, or the launch failed).
+  bool start_refresh(const std::string& key, const CachePolicy& policy, const Launch& launch,
+                     StepCacheSeries* series);
+  void refresh_now(const std::string& key, const CachePolicy& policy, const Call& call, StepCacheSeries* series);
+  CacheAnswer serve(Cached&& cached, std::int64_t now) const;
+
+  std::shared_ptr<Cache> backend_;
+  Options options_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;  // misses being fetched
+  std::unordered_set<std::string> refreshing_;                        // background refreshes running
+};
+
+}  // namespace mosaic::cache
