@@ -106,6 +106,18 @@ for pkg in mosaic mosaic-sdk-dev; do
 done
 
 # --- 1. build Release once and package ------------------------------------------------------------
+# MOSAIC_PKG_FROM_BUILD=DIR packages an existing build tree (configured with
+# CMAKE_INSTALL_PREFIX=/usr, as scripts/build.sh does) instead of building again: CI builds once.
+if [ -n "${MOSAIC_PKG_FROM_BUILD:-}" ]; then
+  build_dir=$(cd "$MOSAIC_PKG_FROM_BUILD" && pwd)
+  rm -f "$build_dir"/*.deb
+  note "packaging the existing build in $build_dir"
+  if ! (cd "$build_dir" && cpack >"$work/cpack.log" 2>&1); then
+    tail -n 40 "$work/cpack.log" >&2 || true
+    fail "cpack"
+    finish
+  fi
+else
 if [ "${MOSAIC_PKG_REUSE_BUILD:-0}" != 1 ]; then rm -rf "$pkg_root"; fi
 rm -rf "$src_dir" "$build_dir"/*.deb
 mkdir -p "$src_dir" "$build_dir"
@@ -132,6 +144,7 @@ else
   cat "$work/configure.log" "$work/build.log" "$work/cpack.log" 2>/dev/null | tail -n 40 >&2 || true
   fail "build and cpack"
   finish
+fi
 fi
 version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$build_dir/CPackConfig.cmake")
 runtime_deb=$(ls "$build_dir"/mosaic_"$version"_*.deb 2>/dev/null || true)
