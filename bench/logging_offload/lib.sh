@@ -62,7 +62,8 @@ YAML
 start_mosaicd() {
   local config=$1 port=$2 cpus=$3
   taskset -c "$cpus" "$BUILD/bin/mosaicd" --config "$config" 2>>"$WORK/mosaicd.stderr" &
-  PIDS+=($!)
+  LAST_PID=$!
+  PIDS+=($LAST_PID)
   for _ in $(seq 1 100); do
     if curl -s -o /dev/null "http://127.0.0.1:$port/dashboard/1"; then return 0; fi
     sleep 0.1
@@ -94,5 +95,8 @@ pct_ms_of() {
     if (unit == "us") v = v / 1000; else if (unit == "s") v = v * 1000; else if (unit == "m") v = v * 60000
     printf "%.3f\n", v }'
 }
+
+# CPU time (user + system) a process has used so far, in milliseconds.
+cpu_ms_of_pid() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }

@@ -25,17 +25,28 @@ port_off=$(free_port)
 config_default=$(write_config logging-default "$port_default" "{ sink: \"file:$WORK/mosaic.log\" }" "{}")
 config_off=$(write_config logging-off "$port_off" "{ level: off }" "{}")
 start_mosaicd "$config_default" "$port_default" "$SERVER_CPU"
+pid_default=$LAST_PID
 start_mosaicd "$config_off" "$port_off" "$SERVER_CPU"
+pid_off=$LAST_PID
 
 url() { echo "http://127.0.0.1:$1/dashboard/42"; }
-run() {  # run NAME PORT -> appends rps to $WORK/NAME.rps
-  local out
+# run NAME PORT PID -> appends req/s to $WORK/NAME.rps and the server's CPU microseconds per
+# request to $WORK/NAME.cpu (CPU per request is much less sensitive than req/s to whatever else
+# the machine is doing).
+run() {
+  local out cpu_before cpu_after
+  cpu_before=$(cpu_ms_of_pid "$3")
   out=$(wrk_run "$CLIENT_CPU" 1 "$CONNS" "$SECS" "$(url "$2")")
-  local rps non2xx
+  cpu_after=$(cpu_ms_of_pid "$3")
+  local rps non2xx requests cpu_us
   rps=$(rps_of <<<"$out")
   non2xx=$(non2xx_of <<<"$out")
+  requests=$(requests_of <<<"$out")
+  cpu_us=$(awk -v c=$((cpu_after - cpu_before)) -v n="$requests" 'BEGIN { printf "%.1f", c * 1000 / n }')
   echo "$rps" >>"$WORK/$1.rps"
-  printf '  %-8s %10s req/s  p99 %8s ms  non-2xx %s\n' "$1" "$rps" "$(pct_ms_of 99 <<<"$out")" "$non2xx"
+  echo "$cpu_us" >>"$WORK/$1.cpu"
+  printf '  %-8s %10s req/s  p99 %8s ms  %6s us CPU/request  non-2xx %s\n' "$1" "$rps" "$(pct_ms_of 99 <<<"$out")" \
+    "$cpu_us" "$non2xx"
 }
 
 echo "warm-up"
@@ -44,11 +55,11 @@ wrk_run "$CLIENT_CPU" 1 "$CONNS" 3 "$(url "$port_off")" >/dev/null
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round"
   if (( round % 2 )); then
-    run default "$port_default"
-    run off "$port_off"
+    run default "$port_default" "$pid_default"
+    run off "$port_off" "$pid_off"
   else
-    run off "$port_off"
-    run default "$port_default"
+    run off "$port_off" "$pid_off"
+    run default "$port_default" "$pid_default"
   fi
 done
 
@@ -58,5 +69,9 @@ lines=$(wc -l <"$WORK/mosaic.log")
 echo
 echo "median req/s  default logging: $median_default   logging off: $median_off"
 awk -v a="$median_default" -v b="$median_off" 'BEGIN { printf "throughput loss with default logging: %.2f%%\n", (1 - a / b) * 100 }'
+cpu_default=$(median <"$WORK/default.cpu")
+cpu_off=$(median <"$WORK/off.cpu")
+echo "median CPU per request  default logging: $cpu_default us   logging off: $cpu_off us"
+awk -v a="$cpu_default" -v b="$cpu_off" 'BEGIN { printf "CPU cost of default logging: %+.2f%%\n", (a / b - 1) * 100 }'
 echo "lines written by the default-logging server: $lines"
 echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ' (+ uncommitted changes)')"

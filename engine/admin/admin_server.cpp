@@ -24,8 +24,8 @@ using Poco::Net::HTTPResponse;
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 
-void send(HTTPServerRequest& request, HTTPServerResponse& response, int status, const std::string& content_type,
-          const std::string& body) {
+void send(HTTPServerRequest& request, HTTPServerResponse& response, int status,
+          const std::string& content_type, const std::string& body) {
   response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status));
   response.setContentType(content_type);
   response.set("Cache-Control", "no-store");
@@ -37,20 +37,23 @@ void send(HTTPServerRequest& request, HTTPServerResponse& response, int status, 
   }
 }
 
-void send_json(HTTPServerRequest& request, HTTPServerResponse& response, int status, const Json& body) {
+void send_json(HTTPServerRequest& request, HTTPServerResponse& response, int status,
+               const Json& body) {
   send(request, response, status, "application/json", json::serialize(body));
 }
 
-void send_error(HTTPServerRequest& request, HTTPServerResponse& response, int status, const std::string& error,
-                const std::string& message) {
+void send_error(HTTPServerRequest& request, HTTPServerResponse& response, int status,
+                const std::string& error, const std::string& message) {
   send_json(request, response, status, json::object{{"error", error}, {"message", message}});
 }
 
 json::array diagnostics_json(const std::vector<config::Diagnostic>& errors) {
   json::array out;
   for (const auto& d : errors) {
-    out.push_back(json::object{
-        {"file", d.where.file}, {"line", d.where.line}, {"col", d.where.col}, {"message", d.message}});
+    out.push_back(json::object{{"file", d.where.file},
+                               {"line", d.where.line},
+                               {"col", d.where.col},
+                               {"message", d.message}});
   }
   return out;
 }
@@ -65,7 +68,8 @@ Json readiness(const AdminHooks& hooks, bool& ready) {
   json::array plugins;
   for (const auto& info : hooks.plugins()) {
     have.insert(info.name);
-    plugins.push_back(json::object{{"name", info.name}, {"path", info.path}, {"sdk_version", info.sdk_version}});
+    plugins.push_back(
+        json::object{{"name", info.name}, {"path", info.path}, {"sdk_version", info.sdk_version}});
   }
   bool plugins_loaded = loaded;
   for (const auto& name : wanted) plugins_loaded = plugins_loaded && have.count(name) > 0;
@@ -81,7 +85,8 @@ Json readiness(const AdminHooks& hooks, bool& ready) {
 
 class AdminHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  AdminHandler(const config::AdminConfig& config, const AdminHooks& hooks) : config_(config), hooks_(hooks) {}
+  AdminHandler(const config::AdminConfig& config, const AdminHooks& hooks)
+      : config_(config), hooks_(hooks) {}
 
   void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
     try {
@@ -100,7 +105,8 @@ class AdminHandler final : public Poco::Net::HTTPRequestHandler {
 
     if (path == "/healthz" || path == "/readyz") {
       if (!get) return method_not_allowed(request, response, "GET, HEAD");
-      if (path == "/healthz") return send_json(request, response, 200, json::object{{"status", "alive"}});
+      if (path == "/healthz")
+        return send_json(request, response, 200, json::object{{"status", "alive"}});
       bool ready = false;
       Json body = readiness(hooks_, ready);
       return send_json(request, response, ready ? 200 : 503, body);
@@ -122,14 +128,17 @@ class AdminHandler final : public Poco::Net::HTTPRequestHandler {
     }
     if (path == "/config" || path == "/pipelines") {
       if (!get) return method_not_allowed(request, response, "GET, HEAD");
-      if (!generation) return send_error(request, response, 503, "not_loaded", "no config is loaded");
-      return send_json(request, response, 200,
-                       path == "/config" ? effective_config(*generation) : pipelines_view(*generation));
+      if (!generation)
+        return send_error(request, response, 503, "not_loaded", "no config is loaded");
+      return send_json(
+          request, response, 200,
+          path == "/config" ? effective_config(*generation) : pipelines_view(*generation));
     }
     if (path == "/reload") {
       if (method != "POST") return method_not_allowed(request, response, "POST");
       runtime::ReloadResult result = hooks_.reload();
-      if (result.ok) return send_json(request, response, 200, json::object{{"generation", result.generation}});
+      if (result.ok)
+        return send_json(request, response, 200, json::object{{"generation", result.generation}});
       return send_json(request, response, 422,
                        json::object{{"error", "invalid_config"},
                                     {"generation", result.generation},
@@ -139,7 +148,8 @@ class AdminHandler final : public Poco::Net::HTTPRequestHandler {
                "admin paths: /healthz /readyz /metrics /config /pipelines, POST /reload");
   }
 
-  void method_not_allowed(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& allow) {
+  void method_not_allowed(HTTPServerRequest& request, HTTPServerResponse& response,
+                          const std::string& allow) {
     response.set("Allow", allow);
     send_error(request, response, 405, "method_not_allowed", "allowed: " + allow);
   }
@@ -150,7 +160,8 @@ class AdminHandler final : public Poco::Net::HTTPRequestHandler {
 
 class AdminHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  AdminHandlerFactory(const config::AdminConfig& config, const AdminHooks& hooks) : config_(config), hooks_(hooks) {}
+  AdminHandlerFactory(const config::AdminConfig& config, const AdminHooks& hooks)
+      : config_(config), hooks_(hooks) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
     return new AdminHandler(config_, hooks_);
   }
@@ -165,7 +176,9 @@ class AdminHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 AdminServer::AdminServer(config::AdminConfig config, AdminHooks hooks)
     : config_(std::move(config)), hooks_(std::move(hooks)) {}
 
-AdminServer::~AdminServer() { stop(); }
+AdminServer::~AdminServer() {
+  stop();
+}
 
 void AdminServer::start() {
   Poco::Net::ServerSocket socket;
@@ -181,7 +194,8 @@ void AdminServer::start() {
   params->setTimeout(Poco::Timespan(10, 0));
   params->setServerName("mosaic-admin");
   pool_ = std::make_unique<Poco::ThreadPool>(1, 4, 60);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new AdminHandlerFactory(config_, hooks_), *pool_, socket, params);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new AdminHandlerFactory(config_, hooks_),
+                                                    *pool_, socket, params);
   server_->start();
 }
 

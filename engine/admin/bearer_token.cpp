@@ -29,7 +29,8 @@ bool authorized(std::string_view authorization, std::string_view token) {
   }
   std::string_view offered = authorization.substr(kScheme.size());
   while (!offered.empty() && offered.front() == ' ') offered.remove_prefix(1);
-  while (!offered.empty() && (offered.back() == ' ' || offered.back() == '\t')) offered.remove_suffix(1);
+  while (!offered.empty() && (offered.back() == ' ' || offered.back() == '\t'))
+    offered.remove_suffix(1);
   return constant_time_equals(offered, token);
 }
 

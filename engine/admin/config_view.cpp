@@ -9,7 +9,9 @@ namespace mosaic::admin {
 
 namespace {
 
-std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }
+std::string ms(std::chrono::milliseconds d) {
+  return std::to_string(d.count()) + "ms";
+}
 
 json::array strings(const std::vector<std::string>& items) {
   json::array out;
@@ -23,8 +25,8 @@ bool is_secret_key(std::string_view key) {
   std::string lower(key);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static constexpr std::array<std::string_view, 9> kWords = {"token",      "secret", "password", "passwd", "key",
-                                                             "credential", "auth",   "cookie",   "private"};
+  static constexpr std::array<std::string_view, 9> kWords = {
+      "token", "secret", "password", "passwd", "key", "credential", "auth", "cookie", "private"};
   for (auto word : kWords) {
     if (lower.find(word) != std::string::npos) return true;
   }
@@ -60,7 +62,8 @@ Json effective_config(const runtime::Generation& generation) {
   admin["token_file"] = c.admin.token_file.empty() ? Json(nullptr) : Json(c.admin.token_file);
   json::object downstreams;
   for (const auto& d : c.downstreams) {
-    downstreams[d.name] = json::object{{"plugin", d.plugin}, {"timeout", ms(d.timeout)}, {"config", redact(d.config)}};
+    downstreams[d.name] = json::object{
+        {"plugin", d.plugin}, {"timeout", ms(d.timeout)}, {"config", redact(d.config)}};
   }
   json::array pipelines;
   for (const auto& p : generation.pipelines) {
@@ -80,12 +83,13 @@ Json pipeline_view(const pipeline::CompiledPipeline& p) {
   for (const auto& step : p.steps) {
     json::array after;
     for (std::size_t d : step.deps) after.emplace_back(p.steps[d].name);
-    steps.push_back(json::object{{"name", step.name},
-                                 {"call", step.downstream ? step.downstream->name : std::string()},
-                                 {"plugin", step.downstream ? step.downstream->plugin : std::string()},
-                                 {"class", config::to_string(step.step_class)},
-                                 {"timeout_ms", step.timeout.count()},
-                                 {"after", std::move(after)}});
+    steps.push_back(
+        json::object{{"name", step.name},
+                     {"call", step.downstream ? step.downstream->name : std::string()},
+                     {"plugin", step.downstream ? step.downstream->plugin : std::string()},
+                     {"class", config::to_string(step.step_class)},
+                     {"timeout_ms", step.timeout.count()},
+                     {"after", std::move(after)}});
   }
   json::array stages;
   for (const auto& stage : p.stages) {
@@ -93,8 +97,12 @@ Json pipeline_view(const pipeline::CompiledPipeline& p) {
     for (std::size_t i : stage) names.emplace_back(p.steps[i].name);
     stages.push_back(std::move(names));
   }
-  return json::object{{"endpoint", p.endpoint()}, {"method", p.method},          {"path", p.path},
-                      {"file", p.file},           {"deadline_ms", p.deadline.count()}, {"steps", std::move(steps)},
+  return json::object{{"endpoint", p.endpoint()},
+                      {"method", p.method},
+                      {"path", p.path},
+                      {"file", p.file},
+                      {"deadline_ms", p.deadline.count()},
+                      {"steps", std::move(steps)},
                       {"stages", std::move(stages)}};
 }
 

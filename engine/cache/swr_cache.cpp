@@ -248,15 +248,23 @@ bool SwrCache::start_refresh(const std::string& key, const CachePolicy& policy, 
                              StepCacheSeries* series) {
   {
     std::lock_guard lock(mutex_);
+    if (auto backoff = retry_after_.find(key); backoff != retry_after_.end()) {
+      if (Clock::now() < backoff->second) return false;
+      retry_after_.erase(backoff);
+    }
     if (!refreshing_.insert(key).second) return false;  // one refresh per key at a time
   }
   std::weak_ptr<SwrCache> weak = weak_from_this();
   Job job = [weak, key, policy, series](const Call& call) {
     auto self = weak.lock();
     if (!self) return;
-    self->refresh_now(key, policy, call, series);
+    const bool failed = self->refresh_now(key, policy, call, series);
     std::lock_guard lock(self->mutex_);
     self->refreshing_.erase(key);
+    if (failed) {
+      const auto backoff = std::min<std::chrono::milliseconds>(self->options_.refresh_backoff, policy.ttl);
+      self->retry_after_[key] = Clock::now() + backoff;
+    }
   };
   if (!launch || !launch(std::move(job))) {
     std::lock_guard lock(mutex_);
@@ -267,25 +275,26 @@ bool SwrCache::start_refresh(const std::string& key, const CachePolicy& policy, 
   return true;
 }
 
-void SwrCache::refresh_now(const std::string& key, const CachePolicy& policy, const Call& call,
+bool SwrCache::refresh_now(const std::string& key, const CachePolicy& policy, const Call& call,
                            StepCacheSeries* series) {
   const std::string vkey = value_key(key);
   const std::string lkey = lease_key(key);
   bool leased = false;
   if (backend_->shared()) {
     const CacheStatus status = backend_->add(lkey, "1", policy.lease);
-    if (status == CacheStatus::kNotStored) return;  // another instance is refreshing it
+    if (status == CacheStatus::kNotStored) return false;  // another instance is refreshing it
     if (status == CacheStatus::kError) bump(series, &StepCacheSeries::error);
     leased = status == CacheStatus::kOk;
     // It may have refreshed it just before we took the lease.
     if (auto current = read(vkey, series); current && current->envelope.fresh_at(now_ms())) {
       if (leased) backend_->del(lkey);
-      return;
+      return false;
     }
   }
   CallResult result = call();
   if (result.ok()) store(vkey, result.value(), policy, series);
   if (leased) backend_->del(lkey);
+  return !result.ok();
 }
 
 CachePeek SwrCache::peek(const std::string& key, const CachePolicy& policy, const Launch& launch,

@@ -70,6 +70,9 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
     std::string prefix = "mosaic:";
     std::function<std::int64_t()> now_ms;  // unix time in ms; empty: the system clock (tests move it)
     std::chrono::milliseconds lease_poll{5};
+    // After a background refresh of a key fails, no other starts for this long (at most the ttl):
+    // a downstream that is down is not called back to back while stale values are served.
+    std::chrono::milliseconds refresh_backoff{1000};
   };
 
   static std::shared_ptr<SwrCache> create(std::shared_ptr<Cache> backend, Options options);
@@ -111,7 +114,8 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
   // True when this call launched the refresh (false: one was running already, or the launch failed).
   bool start_refresh(const std::string& key, const CachePolicy& policy, const Launch& launch,
                      StepCacheSeries* series);
-  void refresh_now(const std::string& key, const CachePolicy& policy, const Call& call, StepCacheSeries* series);
+  // True when it called the downstream and the call failed.
+  bool refresh_now(const std::string& key, const CachePolicy& policy, const Call& call, StepCacheSeries* series);
   CacheAnswer serve(Cached&& cached, std::int64_t now) const;
 
   std::shared_ptr<Cache> backend_;
@@ -119,6 +123,7 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;  // misses being fetched
   std::unordered_set<std::string> refreshing_;                        // background refreshes running
+  std::unordered_map<std::string, Clock::time_point> retry_after_;    // keys whose last refresh failed
 };
 
 }  // namespace mosaic::cache

@@ -1,7 +1,5 @@
 #include "ctl/ctl.hpp"
 
-#include "ctl/watch.hpp"
-
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
@@ -14,6 +12,7 @@
 #include "admin/config_view.hpp"
 #include "config/engine_config.hpp"
 #include "config/yaml_file.hpp"
+#include "ctl/watch.hpp"
 #include "downstream/plugin_loader.hpp"
 #include "downstream/plugin_services.hpp"
 #include "logging/context_logger.hpp"
@@ -34,7 +33,8 @@ const char* const kMainHelp =
     "(mosaic.yaml), every pipeline file it names and, for downstreams, their plugins.\n"
     "\n"
     "commands:\n"
-    "  validate FILE...             check configs and pipeline files; every error as file:line:col\n"
+    "  validate FILE...             check configs and pipeline files; every error as "
+    "file:line:col\n"
     "  routes [-c FILE]             list the endpoints and the pipeline file serving each\n"
     "  explain [-c FILE] METHOD PATH\n"
     "                               show how a request runs: its pipeline's steps stage by stage\n"
@@ -44,7 +44,8 @@ const char* const kMainHelp =
     "common options:\n"
     "  -c, --config FILE     the engine config (default /etc/mosaic/mosaic.yaml)\n"
     "  --format human|json   output format (default human)\n"
-    "  --plugin-dir DIR      search DIR for plugins before the config's plugins.paths (repeatable)\n"
+    "  --plugin-dir DIR      search DIR for plugins before the config's plugins.paths "
+    "(repeatable)\n"
     "  -h, --help            help for the command\n"
     "\n"
     "exit codes: 0 ok, 1 invalid config or no such endpoint, 2 usage error.\n"
@@ -59,7 +60,8 @@ const char* const kValidateHelp =
     "it is also compiled against that config's downstreams, as if the config served it.\n"
     "\n"
     "Errors go to stderr (human) as file:line:col: message. With --format json, one JSON object\n"
-    "goes to stdout: {\"valid\":bool,\"files\":[{\"file\",\"kind\",\"valid\",\"errors\":[{file,line,\n"
+    "goes to stdout: "
+    "{\"valid\":bool,\"files\":[{\"file\",\"kind\",\"valid\",\"errors\":[{file,line,\n"
     "col,message}],...}]}.\n"
     "\n"
     "exit codes: 0 every file is valid, 1 some file is not, 2 usage error.\n";
@@ -68,7 +70,8 @@ const char* const kRoutesHelp =
     "usage: mosaicctl routes [--format human|json] [--plugin-dir DIR]... [-c FILE | FILE]\n"
     "\n"
     "Lists the endpoints of a valid config: method, path template, deadline, step count and the\n"
-    "pipeline file. With --format json: {\"routes\":[{endpoint,method,path,deadline_ms,steps,file}]}.\n"
+    "pipeline file. With --format json: "
+    "{\"routes\":[{endpoint,method,path,deadline_ms,steps,file}]}.\n"
     "\n"
     "exit codes: 0 listed, 1 invalid config (errors as for validate), 2 usage error.\n";
 
@@ -76,9 +79,12 @@ const char* const kExplainHelp =
     "usage: mosaicctl explain [--format human|json] [--plugin-dir DIR]... [-c FILE] METHOD PATH\n"
     "\n"
     "Routes METHOD PATH (a concrete path such as /home/42, or the template /home/{userId}) as the\n"
-    "server would, then prints the pipeline: its path parameters, deadline, and its steps stage by\n"
-    "stage. Steps of one stage start together (in parallel); a step of a later stage waits for the\n"
-    "steps named in its `after`. Each step shows its class (critical, degradable, background), its\n"
+    "server would, then prints the pipeline: its path parameters, deadline, and its steps stage "
+    "by\n"
+    "stage. Steps of one stage start together (in parallel); a step of a later stage waits for "
+    "the\n"
+    "steps named in its `after`. Each step shows its class (critical, degradable, background), "
+    "its\n"
     "downstream and plugin, and its timeout (the step's, else the downstream's; always capped by\n"
     "the deadline left).\n"
     "\n"
@@ -93,7 +99,8 @@ struct Options {
 };
 
 // Parses the options shared by every command. nullopt after printing a usage error.
-std::optional<Options> parse(const std::vector<std::string>& args, std::ostream& err, const char* help) {
+std::optional<Options> parse(const std::vector<std::string>& args, std::ostream& err,
+                             const char* help) {
   Options o;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -137,8 +144,10 @@ std::optional<Options> parse(const std::vector<std::string>& args, std::ostream&
 json::array errors_json(const std::vector<config::Diagnostic>& items) {
   json::array out;
   for (const auto& d : items) {
-    out.push_back(json::object{
-        {"file", d.where.file}, {"line", d.where.line}, {"col", d.where.col}, {"message", d.message}});
+    out.push_back(json::object{{"file", d.where.file},
+                               {"line", d.where.line},
+                               {"col", d.where.col},
+                               {"message", d.message}});
   }
   return out;
 }
@@ -162,7 +171,8 @@ std::unique_ptr<Loaded> load(const std::string& path, const std::vector<std::str
   if (!extra_pipeline.empty()) {
     const auto wanted = std::filesystem::weakly_canonical(extra_pipeline);
     bool served = false;
-    for (const auto& p : config->pipelines) served = served || std::filesystem::weakly_canonical(p.file) == wanted;
+    for (const auto& p : config->pipelines)
+      served = served || std::filesystem::weakly_canonical(p.file) == wanted;
     if (!served) {
       auto pipeline = config::load_pipeline_file(extra_pipeline, out->diagnostics);
       if (!pipeline) return out;
@@ -173,7 +183,8 @@ std::unique_ptr<Loaded> load(const std::string& path, const std::vector<std::str
   dirs.insert(dirs.end(), config->plugin_paths.begin(), config->plugin_paths.end());
   out->loader = std::make_unique<downstream::PluginLoader>(dirs);
   out->services = std::make_unique<downstream::EnginePluginServices>(*out->quiet);
-  out->generation = runtime::build_generation(std::move(*config), *out->loader, *out->services, out->diagnostics);
+  out->generation =
+      runtime::build_generation(std::move(*config), *out->loader, *out->services, out->diagnostics);
   return out;
 }
 
@@ -207,7 +218,8 @@ int validate(const Options& o, std::ostream& out, std::ostream& err) {
         errors = diagnostics.items();
         if (pipeline) {
           report["endpoint"] = pipeline->method + " " + pipeline->path;
-          summary = "ok (" + pipeline->method + " " + pipeline->path + ", " + plural(pipeline->steps.size(), "step") +
+          summary = "ok (" + pipeline->method + " " + pipeline->path + ", " +
+                    plural(pipeline->steps.size(), "step") +
                     "; shape only: add -c mosaic.yaml to check it against the downstreams)";
         }
       } else {
@@ -218,8 +230,8 @@ int validate(const Options& o, std::ostream& out, std::ostream& err) {
           for (const auto& p : loaded->generation->pipelines) {
             if (std::filesystem::weakly_canonical(p->file) != wanted) continue;
             report["endpoint"] = p->endpoint();
-            summary = "ok (" + p->endpoint() + ", " + plural(p->steps.size(), "step") + ", checked against " +
-                      o.config + ")";
+            summary = "ok (" + p->endpoint() + ", " + plural(p->steps.size(), "step") +
+                      ", checked against " + o.config + ")";
           }
         }
       }
@@ -229,8 +241,8 @@ int validate(const Options& o, std::ostream& out, std::ostream& err) {
       errors = loaded->diagnostics.items();
       if (loaded->generation) {
         const auto& g = *loaded->generation;
-        summary = "ok (" + std::to_string(g.downstreams.size()) + " downstreams, " + std::to_string(g.pipelines.size()) +
-                  " pipelines)";
+        summary = "ok (" + std::to_string(g.downstreams.size()) + " downstreams, " +
+                  std::to_string(g.pipelines.size()) + " pipelines)";
         json::array endpoints;
         for (const auto& p : g.pipelines) {
           summary += "\n  " + p->endpoint() + "  " + p->file;
@@ -257,19 +269,23 @@ int validate(const Options& o, std::ostream& out, std::ostream& err) {
       }
     }
   }
-  if (o.format == "json") out << json::serialize(json::object{{"valid", all_valid}, {"files", std::move(files)}}) << "\n";
+  if (o.format == "json")
+    out << json::serialize(json::object{{"valid", all_valid}, {"files", std::move(files)}}) << "\n";
   return all_valid ? kOk : kInvalid;
 }
 
 // Loads the config for routes/explain, reporting errors as validate does. nullptr when invalid.
-std::unique_ptr<Loaded> load_valid(const Options& o, const std::string& path, std::ostream& out, std::ostream& err) {
+std::unique_ptr<Loaded> load_valid(const Options& o, const std::string& path, std::ostream& out,
+                                   std::ostream& err) {
   auto loaded = load(path, o.plugin_dirs);
   if (loaded->generation) return loaded;
   if (o.format == "json") {
-    out << json::serialize(json::object{{"valid", false}, {"errors", errors_json(loaded->diagnostics.items())}}) << "\n";
+    out << json::serialize(
+               json::object{{"valid", false}, {"errors", errors_json(loaded->diagnostics.items())}})
+        << "\n";
   } else {
-    err << loaded->diagnostics.str() << path << ": invalid (" << plural(loaded->diagnostics.items().size(), "error")
-        << ")\n";
+    err << loaded->diagnostics.str() << path << ": invalid ("
+        << plural(loaded->diagnostics.items().size(), "error") << ")\n";
   }
   return nullptr;
 }
@@ -287,8 +303,12 @@ int routes(const Options& o, std::ostream& out, std::ostream& err) {
   if (o.format == "json") {
     json::array routes;
     for (const auto& p : g.pipelines) {
-      routes.push_back(json::object{{"endpoint", p->endpoint()}, {"method", p->method}, {"path", p->path},
-                                    {"deadline_ms", p->deadline.count()}, {"steps", p->steps.size()}, {"file", p->file}});
+      routes.push_back(json::object{{"endpoint", p->endpoint()},
+                                    {"method", p->method},
+                                    {"path", p->path},
+                                    {"deadline_ms", p->deadline.count()},
+                                    {"steps", p->steps.size()},
+                                    {"file", p->file}});
     }
     out << json::serialize(json::object{{"routes", std::move(routes)}}) << "\n";
     return kOk;
@@ -298,13 +318,15 @@ int routes(const Options& o, std::ostream& out, std::ostream& err) {
     method_w = std::max(method_w, p->method.size());
     path_w = std::max(path_w, p->path.size());
   }
-  out << std::left << std::setw(static_cast<int>(method_w) + 2) << "METHOD" << std::setw(static_cast<int>(path_w) + 2)
-      << "PATH" << std::setw(10) << "DEADLINE" << std::setw(7) << "STEPS"
+  out << std::left << std::setw(static_cast<int>(method_w) + 2) << "METHOD"
+      << std::setw(static_cast<int>(path_w) + 2) << "PATH" << std::setw(10) << "DEADLINE"
+      << std::setw(7) << "STEPS"
       << "FILE\n";
   for (const auto& p : g.pipelines) {
     out << std::left << std::setw(static_cast<int>(method_w) + 2) << p->method
         << std::setw(static_cast<int>(path_w) + 2) << p->path << std::setw(10)
-        << (std::to_string(p->deadline.count()) + "ms") << std::setw(7) << p->steps.size() << p->file << "\n";
+        << (std::to_string(p->deadline.count()) + "ms") << std::setw(7) << p->steps.size()
+        << p->file << "\n";
   }
   return kOk;
 }
@@ -357,18 +379,22 @@ int explain(const Options& o, std::ostream& out, std::ostream& err) {
     out << "stage " << (s + 1) << (stage.size() > 1 ? " (in parallel):" : ":") << "\n";
     for (std::size_t i : stage) {
       const auto& step = p.steps[i];
-      out << "  " << std::left << std::setw(18) << step.name << std::setw(12) << config::to_string(step.step_class)
-          << "call " << (step.downstream ? step.downstream->name : "?") << " ("
-          << (step.downstream ? step.downstream->plugin : "?") << "), timeout " << step.timeout.count() << "ms";
+      out << "  " << std::left << std::setw(18) << step.name << std::setw(12)
+          << config::to_string(step.step_class) << "call "
+          << (step.downstream ? step.downstream->name : "?") << " ("
+          << (step.downstream ? step.downstream->plugin : "?") << "), timeout "
+          << step.timeout.count() << "ms";
       if (!step.deps.empty()) {
         out << ", after";
-        for (std::size_t k = 0; k < step.deps.size(); ++k) out << (k ? ", " : " ") << p.steps[step.deps[k]].name;
+        for (std::size_t k = 0; k < step.deps.size(); ++k)
+          out << (k ? ", " : " ") << p.steps[step.deps[k]].name;
       }
       if (step.step_class == config::StepClass::kBackground) out << "; never waited for";
       out << "\n";
     }
   }
-  out << "a critical failure answers 502 (504 when the deadline ran out); a degradable one is null in the "
+  out << "a critical failure answers 502 (504 when the deadline ran out); a degradable one is null "
+         "in the "
          "body and named in _meta.degraded\n";
   return kOk;
 }
@@ -391,8 +417,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       out << kMainHelp;
       return kOk;
     }
-    const std::map<std::string, const char*> helps = {
-        {"validate", kValidateHelp}, {"routes", kRoutesHelp}, {"explain", kExplainHelp}, {"watch", kWatchUsage}};
+    const std::map<std::string, const char*> helps = {{"validate", kValidateHelp},
+                                                      {"routes", kRoutesHelp},
+                                                      {"explain", kExplainHelp},
+                                                      {"watch", kWatchUsage}};
     auto it = helps.find(rest[0]);
     if (it == helps.end()) {
       err << "mosaicctl: unknown command '" << rest[0] << "'\n" << kMainHelp;
@@ -404,7 +432,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   if (command == "watch") return watch(rest, out, err);  // talks to a server, not to a config
   using Command = int (*)(const Options&, std::ostream&, std::ostream&);
   const std::map<std::string, std::pair<Command, const char*>> commands = {
-      {"validate", {validate, kValidateHelp}}, {"routes", {routes, kRoutesHelp}}, {"explain", {explain, kExplainHelp}}};
+      {"validate", {validate, kValidateHelp}},
+      {"routes", {routes, kRoutesHelp}},
+      {"explain", {explain, kExplainHelp}}};
   auto it = commands.find(command);
   if (it == commands.end()) {
     err << "mosaicctl: unknown command '" << command << "'\n" << kMainHelp;

@@ -60,19 +60,22 @@ int watch(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   try {
     Poco::URI uri(url);
     Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/_mosaic/ws", Poco::Net::HTTPMessage::HTTP_1_1);
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/_mosaic/ws",
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
     Poco::Net::HTTPResponse response;
     Poco::Net::WebSocket socket(session, request, response);
     json::array list;
     for (const auto& id : ids) list.emplace_back(id);
     const std::string subscribe = json::serialize(json::object{{"subscribe", std::move(list)}});
-    socket.sendFrame(subscribe.data(), static_cast<int>(subscribe.size()), Poco::Net::WebSocket::FRAME_TEXT);
+    socket.sendFrame(subscribe.data(), static_cast<int>(subscribe.size()),
+                     Poco::Net::WebSocket::FRAME_TEXT);
 
     std::set<std::string> waiting(ids.begin(), ids.end());
     const auto until = std::chrono::steady_clock::now() + timeout;
     std::string buffer(1 << 20, '\0');
     while (!waiting.empty()) {
-      const auto left = std::chrono::duration_cast<std::chrono::microseconds>(until - std::chrono::steady_clock::now());
+      const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+          until - std::chrono::steady_clock::now());
       if (left.count() <= 0) {
         err << "mosaicctl watch: timed out waiting for " << waiting.size() << " request(s)\n";
         return 1;
@@ -80,7 +83,8 @@ int watch(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       socket.setReceiveTimeout(Poco::Timespan(left.count()));
       int flags = 0;
       const int n = socket.receiveFrame(buffer.data(), static_cast<int>(buffer.size()), flags);
-      if (n <= 0 || (flags & Poco::Net::WebSocket::FRAME_OP_BITMASK) == Poco::Net::WebSocket::FRAME_OP_CLOSE) {
+      if (n <= 0 || (flags & Poco::Net::WebSocket::FRAME_OP_BITMASK) ==
+                        Poco::Net::WebSocket::FRAME_OP_CLOSE) {
         err << "mosaicctl watch: the server closed the connection\n";
         return 1;
       }
@@ -97,7 +101,8 @@ int watch(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         err << "mosaicctl watch: no results for " << rid << " (unknown or expired)\n";
         return 1;
       }
-      if (const auto* status = m.if_contains("status"); status && *status == "done") waiting.erase(rid);
+      if (const auto* status = m.if_contains("status"); status && *status == "done")
+        waiting.erase(rid);
     }
     return 0;
   } catch (const Poco::Exception& e) {

@@ -10,12 +10,14 @@ namespace {
 
 constexpr const char* kConnections = "mosaic_downstream_connections";
 constexpr const char* kConnectionsHelp =
-    "Connections of a downstream's pooled HTTP client: state in_use (slots held by calls), idle, open.";
+    "Connections of a downstream's pooled HTTP client: state in_use (slots held by calls), idle, "
+    "open.";
 const char* const kStates[3] = {"in_use", "idle", "open"};
 
 class DownstreamServices final : public mosaic::PluginServices {
  public:
-  DownstreamServices(EnginePluginServices& engine, std::string name) : engine_(engine), name_(std::move(name)) {}
+  DownstreamServices(EnginePluginServices& engine, std::string name)
+      : engine_(engine), name_(std::move(name)) {}
   std::shared_ptr<HttpClient> http_client(const HttpClientOptions& options) override {
     return engine_.shared_client(name_, calls_++, options);
   }
@@ -30,9 +32,10 @@ class DownstreamServices final : public mosaic::PluginServices {
 }  // namespace
 
 std::string options_key(const HttpClientOptions& o) {
-  return o.base_url + '\n' + std::to_string(o.max_connections) + '\n' + std::to_string(o.max_idle) + '\n' +
-         std::to_string(o.idle_timeout.count()) + '\n' + std::to_string(o.connect_timeout.count()) + '\n' +
-         std::to_string(o.max_response) + '\n' + o.deadline_header;
+  return o.base_url + '\n' + std::to_string(o.max_connections) + '\n' + std::to_string(o.max_idle) +
+         '\n' + std::to_string(o.idle_timeout.count()) + '\n' +
+         std::to_string(o.connect_timeout.count()) + '\n' + std::to_string(o.max_response) + '\n' +
+         o.deadline_header;
 }
 
 EnginePluginServices::~EnginePluginServices() {
@@ -48,12 +51,13 @@ std::shared_ptr<HttpClient> EnginePluginServices::http_client(const HttpClientOp
   return client;
 }
 
-std::unique_ptr<mosaic::PluginServices> EnginePluginServices::for_downstream(const std::string& name) {
+std::unique_ptr<mosaic::PluginServices> EnginePluginServices::for_downstream(
+    const std::string& name) {
   return std::make_unique<DownstreamServices>(*this, name);
 }
 
-std::shared_ptr<PooledHttpClient> EnginePluginServices::shared_client(const std::string& downstream, std::size_t nth,
-                                                                      const HttpClientOptions& options) {
+std::shared_ptr<PooledHttpClient> EnginePluginServices::shared_client(
+    const std::string& downstream, std::size_t nth, const HttpClientOptions& options) {
   Key key{downstream, nth, options_key(options)};
   {
     std::lock_guard lock(mutex_);
@@ -81,22 +85,23 @@ void EnginePluginServices::register_gauges(const std::string& downstream, Cached
   // own lock except through these callbacks, which take no lock of ours.
   auto& registry = metrics::Registry::global();
   for (int i = 0; i < 3; ++i) {
-    cached.gauge_ids[i] = registry.gauge_callback(kConnections, kConnectionsHelp,
-                                                  {{"downstream", downstream}, {"state", kStates[i]}}, [weak, i] {
-                                                    auto client = weak.lock();
-                                                    if (!client) return 0.0;
-                                                    const HttpPoolStats s = client->stats();
-                                                    const std::size_t v = i == 0 ? s.in_use : i == 1 ? s.idle : s.open;
-                                                    return static_cast<double>(v);
-                                                  });
+    cached.gauge_ids[i] = registry.gauge_callback(
+        kConnections, kConnectionsHelp, {{"downstream", downstream}, {"state", kStates[i]}},
+        [weak, i] {
+          auto client = weak.lock();
+          if (!client) return 0.0;
+          const HttpPoolStats s = client->stats();
+          const std::size_t v = i == 0 ? s.in_use : i == 1 ? s.idle : s.open;
+          return static_cast<double>(v);
+        });
   }
 }
 
 void EnginePluginServices::forget_gauges(const std::string& downstream, const Cached& cached) {
   for (int i = 0; i < 3; ++i) {
     if (cached.gauge_ids[i] == 0) continue;
-    metrics::Registry::global().remove_gauge_callback(kConnections, {{"downstream", downstream}, {"state", kStates[i]}},
-                                                      cached.gauge_ids[i]);
+    metrics::Registry::global().remove_gauge_callback(
+        kConnections, {{"downstream", downstream}, {"state", kStates[i]}}, cached.gauge_ids[i]);
   }
 }
 

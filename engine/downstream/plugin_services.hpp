@@ -49,7 +49,8 @@ class EnginePluginServices final : public mosaic::PluginServices {
     std::weak_ptr<PooledHttpClient> client;
     std::uint64_t gauge_ids[3] = {0, 0, 0};
   };
-  void register_gauges(const std::string& downstream, Cached& cached, const std::weak_ptr<PooledHttpClient>& weak);
+  void register_gauges(const std::string& downstream, Cached& cached,
+                       const std::weak_ptr<PooledHttpClient>& weak);
   void forget_gauges(const std::string& downstream, const Cached& cached);
   void sweep();  // drops entries whose client is gone (and their gauges); mutex_ held
 

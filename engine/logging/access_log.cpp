@@ -22,7 +22,7 @@ void log_access(LogWriter& writer, const std::shared_ptr<const LogScope>& scope,
   fields["duration_ms"] = std::round(ms * 100) / 100;
   fields["degraded"] = record.degraded;
   if (slow) fields["slow"] = true;
-  writer.log(level, "request", fields, scope);
+  writer.log(level, "request", std::move(fields), scope);
 }
 
 }  // namespace mosaic::logging

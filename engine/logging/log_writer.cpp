@@ -1,5 +1,7 @@
 #include "logging/log_writer.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <ctime>
 
 #include "metrics/registry.hpp"
@@ -45,33 +47,117 @@ class TimeFormatter {
   std::string cached_;
 };
 
-bool reserved(std::string_view key) {
-  return key == "time" || key == "level" || key == "message" || key == "request_id" || key == "pipeline" ||
-         key == "step" || key == "trace_id";
+// JSON text written straight into the batch buffer. Numbers use the shortest round-trip form
+// ("5.34", not Boost.JSON's "5.34E0"), which is what log tooling expects.
+void append_string(std::string_view text, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out += kHex[u >> 4];
+          out += kHex[u & 15];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+template <typename T>
+void append_number(T value, std::string& out) {
+  char buffer[64];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, ec == std::errc() ? end : buffer);
+}
+
+void append_value(const Json& value, std::string& out) {
+  switch (value.kind()) {
+    case json::kind::null: out += "null"; return;
+    case json::kind::bool_: out += value.get_bool() ? "true" : "false"; return;
+    case json::kind::int64: append_number(value.get_int64(), out); return;
+    case json::kind::uint64: append_number(value.get_uint64(), out); return;
+    case json::kind::double_:
+      if (std::isfinite(value.get_double())) {
+        append_number(value.get_double(), out);
+      } else {
+        out += "null";
+      }
+      return;
+    case json::kind::string: append_string(value.get_string(), out); return;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : value.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        append_value(item, out);
+      }
+      out += ']';
+      return;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : value.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        append_string(kv.key(), out);
+        out += ':';
+        append_value(kv.value(), out);
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+void append_member(std::string_view key, std::string_view text, std::string& out) {
+  out += ',';
+  append_string(key, out);
+  out += ':';
+  append_string(text, out);
 }
 
 void format_line(const LogRecord& record, TimeFormatter& time, std::string& out) {
-  json::object line;
-  line.reserve(6 + record.fields.size());
-  std::string stamp;
-  time.append(record.time, stamp);
-  line["time"] = stamp;
-  line["level"] = level_name(record.level);
-  line["message"] = record.message;
-  if (record.scope && !record.scope->request_id.empty()) line["request_id"] = record.scope->request_id;
-  if (record.scope && !record.scope->pipeline.empty()) line["pipeline"] = record.scope->pipeline;
-  if (record.scope && !record.scope->trace_id.empty()) line["trace_id"] = record.scope->trace_id;
-  if (!record.step.empty()) line["step"] = record.step;
+  const LogScope* scope = record.scope.get();
+  const std::string_view request_id = scope ? std::string_view(scope->request_id) : std::string_view();
+  const std::string_view pipeline = scope ? std::string_view(scope->pipeline) : std::string_view();
+  const std::string_view trace_id = scope ? std::string_view(scope->trace_id) : std::string_view();
+  out += "{\"time\":\"";
+  time.append(record.time, out);
+  out += "\",\"level\":\"";
+  out += level_name(record.level);
+  out += '"';
+  append_member("message", record.message, out);
+  if (!request_id.empty()) append_member("request_id", request_id, out);
+  if (!pipeline.empty()) append_member("pipeline", pipeline, out);
+  if (!trace_id.empty()) append_member("trace_id", trace_id, out);
+  if (!record.step.empty()) append_member("step", record.step, out);
   for (const auto& kv : record.fields) {
-    // A field may not overwrite the line's own keys.
-    if (reserved(kv.key())) {
-      line["field_" + std::string(kv.key())] = kv.value();
-    } else {
-      line[kv.key()] = kv.value();
-    }
+    const std::string_view key = kv.key();
+    // A field may fill a standard key the line left empty ("step" of a request-level line), but
+    // never overwrite one: a clash is written as field_<key>.
+    const bool taken = key == "time" || key == "level" || key == "message" ||
+                       (key == "request_id" && !request_id.empty()) || (key == "pipeline" && !pipeline.empty()) ||
+                       (key == "trace_id" && !trace_id.empty()) || (key == "step" && !record.step.empty());
+    out += ',';
+    append_string(taken ? "field_" + std::string(key) : std::string(key), out);
+    out += ':';
+    append_value(kv.value(), out);
   }
-  out += json::serialize(line);
-  out += '\n';
+  out += "}\n";
 }
 
 }  // namespace
@@ -164,8 +250,34 @@ void LogWriter::log(LogLevel level, std::string_view message, const json::object
   push(std::move(record));
 }
 
+void LogWriter::log(LogLevel level, std::string_view message, json::object&& fields,
+                    const std::shared_ptr<const LogScope>& scope, std::string_view step) {
+  if (!enabled(level)) return;
+  if (!enabled(level, scope.get())) {
+    sampled_out_.fetch_add(1, std::memory_order_relaxed);
+    sampled_out_metric_->inc();
+    return;
+  }
+  const std::size_t limit = options_.max_field;
+  bool small = message.size() <= limit;
+  for (const auto& kv : fields) small = small && response::json_size(kv.value(), limit) <= limit;
+  if (!small) {
+    log(level, message, static_cast<const json::object&>(fields), scope, step);  // sizes what is too big
+    return;
+  }
+  LogRecord record;
+  record.time = std::chrono::system_clock::now();
+  record.level = level;
+  record.message.assign(message);
+  record.scope = scope;
+  record.step.assign(step);
+  record.fields = std::move(fields);
+  push(std::move(record));
+}
+
 void LogWriter::push(LogRecord record) {
   if (options_.off) return;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= options_.max_queued) {
@@ -173,8 +285,11 @@ void LogWriter::push(LogRecord record) {
       return;
     }
     queue_.push_back(std::move(record));
+    // The writer needs waking for the first line of a batch, and to cut its linger short when
+    // the queue is filling up; the lines in between cost no wakeup.
+    wake = queue_.size() == 1 || queue_.size() == options_.max_queued / 2;
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
 }
 
 void LogWriter::note_dropped(std::uint64_t n) {
@@ -189,6 +304,8 @@ std::size_t LogWriter::queued() const {
 
 bool LogWriter::flush(std::chrono::milliseconds bound) {
   std::unique_lock lock(mutex_);
+  flush_requested_ = true;
+  wake_.notify_all();
   return drained_.wait_for(lock, bound, [this] { return (queue_.empty() && !writing_) || !thread_.joinable(); });
 }
 
@@ -202,6 +319,13 @@ void LogWriter::run() {
   while (true) {
     wake_.wait(lock, [this] { return !queue_.empty() || stopping_; });
     if (queue_.empty() && stopping_) break;
+    // Let a batch gather: one wakeup and one write per `linger`, not one per line.
+    if (options_.linger.count() > 0 && !stopping_ && !flush_requested_) {
+      wake_.wait_for(lock, options_.linger, [this] {
+        return stopping_ || flush_requested_ || queue_.size() >= options_.max_queued / 2;
+      });
+    }
+    flush_requested_ = false;
     batch.swap(queue_);
     writing_ = true;
     lock.unlock();

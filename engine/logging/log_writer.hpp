@@ -58,6 +58,8 @@ class LogWriter {
     std::chrono::milliseconds slow_request{1000};
     // At shutdown (and in flush), how long a stalled sink is waited for before the rest is dropped.
     std::chrono::milliseconds stall_bound{1000};
+    // How long the writer lets lines gather before it writes a batch (flush() does not wait).
+    std::chrono::milliseconds linger{20};
     std::function<AdaptiveSampler::Clock::time_point()> sampler_clock;  // tests
   };
 
@@ -82,6 +84,9 @@ class LogWriter {
   // Builds the record on the calling thread (fields over max_field become "<name>_size") and
   // queues it. Never blocks on I/O. Checks enabled() itself.
   void log(LogLevel level, std::string_view message, const json::object& fields,
+           const std::shared_ptr<const LogScope>& scope = nullptr, std::string_view step = {});
+  // The same, taking the fields (no copy when they are all within max_field).
+  void log(LogLevel level, std::string_view message, json::object&& fields,
            const std::shared_ptr<const LogScope>& scope = nullptr, std::string_view step = {});
   void push(LogRecord record);  // queues as is: dropped and counted when the queue is full
 
@@ -110,6 +115,7 @@ class LogWriter {
   std::condition_variable drained_;
   std::vector<LogRecord> queue_;
   bool writing_ = false;
+  bool flush_requested_ = false;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> dropped_{0};

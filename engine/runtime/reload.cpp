@@ -6,28 +6,35 @@ namespace {
 
 void refuse(const config::EngineConfig& next, const std::string& key, const std::string& running,
             const std::string& wanted, config::Diagnostics& diagnostics) {
-  diagnostics.error({next.file, 0, 0}, key + " cannot change on reload (running: " + running + ", new: " + wanted +
-                                           "); restart mosaicd to apply it");
+  diagnostics.error({next.file, 0, 0}, key + " cannot change on reload (running: " + running +
+                                           ", new: " + wanted + "); restart mosaicd to apply it");
 }
 
-std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }
+std::string ms(std::chrono::milliseconds d) {
+  return std::to_string(d.count()) + "ms";
+}
 
 }  // namespace
 
-void check_restart_only_settings(const config::EngineConfig& running, const config::EngineConfig& next,
+void check_restart_only_settings(const config::EngineConfig& running,
+                                 const config::EngineConfig& next,
                                  config::Diagnostics& diagnostics) {
   const auto& a = running.server;
   const auto& b = next.server;
-  if (a.listen.str() != b.listen.str()) refuse(next, "server.listen", a.listen.str(), b.listen.str(), diagnostics);
+  if (a.listen.str() != b.listen.str())
+    refuse(next, "server.listen", a.listen.str(), b.listen.str(), diagnostics);
   if (a.threads != b.threads) {
-    refuse(next, "server.threads", std::to_string(a.threads), std::to_string(b.threads), diagnostics);
+    refuse(next, "server.threads", std::to_string(a.threads), std::to_string(b.threads),
+           diagnostics);
   }
-  if (a.queue != b.queue) refuse(next, "server.queue", std::to_string(a.queue), std::to_string(b.queue), diagnostics);
+  if (a.queue != b.queue)
+    refuse(next, "server.queue", std::to_string(a.queue), std::to_string(b.queue), diagnostics);
   if (a.header_timeout != b.header_timeout) {
     refuse(next, "server.header_timeout", ms(a.header_timeout), ms(b.header_timeout), diagnostics);
   }
   if (a.keep_alive_timeout != b.keep_alive_timeout) {
-    refuse(next, "server.keep_alive_timeout", ms(a.keep_alive_timeout), ms(b.keep_alive_timeout), diagnostics);
+    refuse(next, "server.keep_alive_timeout", ms(a.keep_alive_timeout), ms(b.keep_alive_timeout),
+           diagnostics);
   }
   if (running.admin.listen.str() != next.admin.listen.str()) {
     refuse(next, "admin.listen", running.admin.listen.str(), next.admin.listen.str(), diagnostics);
@@ -36,16 +43,23 @@ void check_restart_only_settings(const config::EngineConfig& running, const conf
   const auto& c = running.cache;
   const auto& d = next.cache;
   auto servers = [](const config::CacheConfig& cache) {
-    std::string out;
-    for (const auto& s : cache.servers) out += (out.empty() ? "" : ",") + s.str();
-    return "[" + out + "]";
+    std::string out = "[";
+    for (const auto& s : cache.servers) {
+      if (out.size() > 1) out += ",";
+      out += s.str();
+    }
+    out += "]";
+    return out;
   };
-  if (c.backend != d.backend) refuse(next, "cache.backend", to_string(c.backend), to_string(d.backend), diagnostics);
+  if (c.backend != d.backend)
+    refuse(next, "cache.backend", to_string(c.backend), to_string(d.backend), diagnostics);
   if (c.max_bytes != d.max_bytes) {
-    refuse(next, "cache.max_bytes", std::to_string(c.max_bytes), std::to_string(d.max_bytes), diagnostics);
+    refuse(next, "cache.max_bytes", std::to_string(c.max_bytes), std::to_string(d.max_bytes),
+           diagnostics);
   }
   if (servers(c) != servers(d)) refuse(next, "cache.servers", servers(c), servers(d), diagnostics);
-  if (c.timeout != d.timeout) refuse(next, "cache.timeout", ms(c.timeout), ms(d.timeout), diagnostics);
+  if (c.timeout != d.timeout)
+    refuse(next, "cache.timeout", ms(c.timeout), ms(d.timeout), diagnostics);
   if (c.prefix != d.prefix) refuse(next, "cache.prefix", c.prefix, d.prefix, diagnostics);
   // The log writer, the offload pool and the lag monitor are set up once, at start.
   if (describe(running.logging) != describe(next.logging)) {

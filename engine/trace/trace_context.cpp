@@ -17,7 +17,9 @@ bool is_lower_hex(std::string_view text) {
   return true;
 }
 
-bool all_zero(std::string_view text) { return text.find_first_not_of('0') == std::string_view::npos; }
+bool all_zero(std::string_view text) {
+  return text.find_first_not_of('0') == std::string_view::npos;
+}
 
 // getrandom(2) in blocks, one buffer per thread.
 class RandomBytes {
@@ -47,16 +49,19 @@ class RandomBytes {
 bool is_tracestate_key(std::string_view key) {
   if (key.empty() || key.size() > 256) return false;
   const std::size_t at = key.find('@');
-  if (at != std::string_view::npos && (at == 0 || at + 1 == key.size() || key.size() - at - 1 > 14 || at > 241)) {
+  if (at != std::string_view::npos &&
+      (at == 0 || at + 1 == key.size() || key.size() - at - 1 > 14 || at > 241)) {
     return false;
   }
-  if (at == std::string_view::npos && !(key[0] >= 'a' && key[0] <= 'z') && !(key[0] >= '0' && key[0] <= '9')) {
+  if (at == std::string_view::npos && !(key[0] >= 'a' && key[0] <= 'z') &&
+      !(key[0] >= '0' && key[0] <= '9')) {
     return false;
   }
   for (std::size_t i = 0; i < key.size(); ++i) {
     const char c = key[i];
     if (i == at) continue;
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '*' || c == '/';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+                    c == '*' || c == '/';
     if (!ok) return false;
   }
   return true;
@@ -107,7 +112,8 @@ std::optional<TraceParent> parse_traceparent(std::string_view header) {
   const std::string_view trace_id = header.substr(3, 32);
   const std::string_view span_id = header.substr(36, 16);
   const std::string_view flags = header.substr(53, 2);
-  if (!is_lower_hex(trace_id) || !is_lower_hex(span_id) || !is_lower_hex(flags)) return std::nullopt;
+  if (!is_lower_hex(trace_id) || !is_lower_hex(span_id) || !is_lower_hex(flags))
+    return std::nullopt;
   if (all_zero(trace_id) || all_zero(span_id)) return std::nullopt;
   return TraceParent{std::string(trace_id), std::string(span_id), std::string(flags)};
 }
@@ -122,7 +128,8 @@ bool is_valid_tracestate(std::string_view header) {
       if (++members > 32) return false;
       const std::size_t eq = member.find('=');
       if (eq == std::string_view::npos) return false;
-      if (!is_tracestate_key(member.substr(0, eq)) || !is_tracestate_value(member.substr(eq + 1))) return false;
+      if (!is_tracestate_key(member.substr(0, eq)) || !is_tracestate_value(member.substr(eq + 1)))
+        return false;
     }
     if (comma == std::string_view::npos) break;
     header.remove_prefix(comma + 1);
@@ -138,7 +145,8 @@ TraceContext continue_or_start(std::string_view traceparent, std::string_view tr
     // Only the sampled bit is defined for version 00; other bits are not ours to pass on.
     const int bits = std::stoi(parent->flags, nullptr, 16);
     context.flags = (bits & 1) ? "01" : "00";
-    if (!tracestate.empty() && is_valid_tracestate(tracestate)) context.tracestate = std::string(trim(tracestate));
+    if (!tracestate.empty() && is_valid_tracestate(tracestate))
+      context.tracestate = std::string(trim(tracestate));
   } else {
     context.trace_id = random_hex(16);
   }
@@ -150,6 +158,8 @@ std::string TraceContext::child_traceparent() const {
   return "00-" + trace_id + "-" + random_hex(8) + "-" + flags;
 }
 
-std::string TraceContext::traceparent() const { return "00-" + trace_id + "-" + span_id + "-" + flags; }
+std::string TraceContext::traceparent() const {
+  return "00-" + trace_id + "-" + span_id + "-" + flags;
+}
 
 }  // namespace mosaic::trace

@@ -27,7 +27,8 @@ double sample(const std::string& text, const std::string& series) {
 std::string mock_downstreams() {
   return "  users: { plugin: mock, config: { latency: 1ms } }\n"
          "  flaky: { plugin: mock, breaker: off, config: { fail_rate: 1.0 } }\n"
-         "  vault: { plugin: http, config: { base_url: \"http://127.0.0.1:9\", headers: { X-Api-Key: hunter2, "
+         "  vault: { plugin: http, config: { base_url: \"http://127.0.0.1:9\", headers: { "
+         "X-Api-Key: hunter2, "
          "Authorization: \"Bearer x\", X-Plain: visible } } }\n";
 }
 
@@ -49,8 +50,9 @@ std::string admin_with_token(const TempFolder& folder) {
 TEST(Admin, HealthAndReadinessNeedNoTokenEverythingElseDoes) {
   TempFolder tokens;
   tokens.write("admin.token", std::string(kToken) + "\n");
-  EngineUnderTest engine(mock_downstreams(), page_pipeline(),
-                         "admin: { listen: 127.0.0.1:0, token_file: " + tokens.path() + "/admin.token }\n");
+  EngineUnderTest engine(
+      mock_downstreams(), page_pipeline(),
+      "admin: { listen: 127.0.0.1:0, token_file: " + tokens.path() + "/admin.token }\n");
   EXPECT_EQ(engine.admin("GET", "/healthz").status, 200);
   auto ready = engine.admin("GET", "/readyz");
   EXPECT_EQ(ready.status, 200) << ready.body;
@@ -62,15 +64,21 @@ TEST(Admin, HealthAndReadinessNeedNoTokenEverythingElseDoes) {
     EXPECT_EQ(none.status, 401) << path;
     EXPECT_EQ(none.json().at("error"), "unauthorized") << none.body;
     EXPECT_EQ(none.header("WWW-Authenticate"), "Bearer realm=\"mosaic-admin\"");
-    EXPECT_EQ(engine.admin("GET", path, {{"Authorization", "Bearer wrong-token-0123456789"}}).status, 401) << path;
-    EXPECT_EQ(engine.admin("GET", path, {{"Authorization", std::string("Basic ") + kToken}}).status, 401) << path;
+    EXPECT_EQ(
+        engine.admin("GET", path, {{"Authorization", "Bearer wrong-token-0123456789"}}).status, 401)
+        << path;
+    EXPECT_EQ(engine.admin("GET", path, {{"Authorization", std::string("Basic ") + kToken}}).status,
+              401)
+        << path;
   }
   EXPECT_EQ(engine.admin("POST", "/reload").status, 401);
   const std::map<std::string, std::string> auth{{"Authorization", std::string("Bearer ") + kToken}};
   EXPECT_EQ(engine.admin("GET", "/metrics", auth).status, 200);
   EXPECT_EQ(engine.admin("GET", "/config", auth).status, 200);
   EXPECT_EQ(engine.admin("GET", "/pipelines", auth).status, 200);
-  EXPECT_EQ(engine.admin("GET", "/metrics", {{"Authorization", std::string("bearer ") + kToken}}).status, 200);
+  EXPECT_EQ(
+      engine.admin("GET", "/metrics", {{"Authorization", std::string("bearer ") + kToken}}).status,
+      200);
   auto missing = engine.admin("GET", "/nope", auth);
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.json().at("error"), "not_found");
@@ -90,7 +98,8 @@ TEST(Admin, TheAdminListenerIsOnLoopbackByDefault) {
   EXPECT_EQ(defaults.listen.host, "127.0.0.1");
   TempFolder dir;
   dir.write("p.yaml", "endpoint: GET /x\nsteps:\n  a: { call: users }\n");
-  const std::string path = dir.write("mosaic.yaml", "downstreams:\n  users: { plugin: mock }\npipelines: [p.yaml]\n");
+  const std::string path =
+      dir.write("mosaic.yaml", "downstreams:\n  users: { plugin: mock }\npipelines: [p.yaml]\n");
   config::Diagnostics diagnostics;
   auto loaded = config::load_engine_config(path, diagnostics);
   ASSERT_TRUE(loaded) << diagnostics.str();
@@ -152,7 +161,8 @@ TEST(Admin, MetricsMoveWithTraffic) {
   EXPECT_GE(sample(after, R"(mosaic_worker_pool_queued{pool="background"})"), 0) << after;
   EXPECT_EQ(sample(after, "mosaic_config_generation"), 1);
   EXPECT_NE(after.find("# TYPE mosaic_request_duration_seconds histogram"), std::string::npos);
-  EXPECT_EQ(engine.admin("GET", "/metrics").header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(engine.admin("GET", "/metrics").header("Content-Type"),
+            "text/plain; version=0.0.4; charset=utf-8");
 }
 
 TEST(Admin, ReadinessFailsWhileDraining) {
@@ -183,12 +193,15 @@ class TraceTest : public ::testing::Test {
     engine_ = std::make_unique<EngineUnderTest>(
         "  svc: { plugin: http, config: { base_url: \"" + server_.base_url() + "\" } }\n",
         std::map<std::string, std::string>{
-            {"t.yaml", "endpoint: GET /t\nsteps:\n  a: { call: svc, with: { path: /a } }\n  b: { call: svc, with: { path: /b } }\n"}});
+            {"t.yaml",
+             "endpoint: GET /t\nsteps:\n  a: { call: svc, with: { path: /a } }\n  b: { call: svc, "
+             "with: { path: /b } }\n"}});
   }
   // The calls the downstream saw after the first `skip`.
   std::vector<RecordedRequest> calls(std::size_t skip = 0) {
     auto all = server_.requests();
-    return std::vector<RecordedRequest>(all.begin() + static_cast<std::ptrdiff_t>(std::min(skip, all.size())), all.end());
+    return std::vector<RecordedRequest>(
+        all.begin() + static_cast<std::ptrdiff_t>(std::min(skip, all.size())), all.end());
   }
 
   TestHttpServer server_;
@@ -199,8 +212,9 @@ const std::regex kTraceparent("00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]");
 
 TEST_F(TraceTest, AValidTraceparentIsContinuedWithAChildSpanPerCall) {
   const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
-  ASSERT_EQ(engine_->get("/t", {{"traceparent", "00-" + trace + "-00f067aa0ba902b7-01"},
-                                {"tracestate", "vendor=abc,other=x"}})
+  ASSERT_EQ(engine_
+                ->get("/t", {{"traceparent", "00-" + trace + "-00f067aa0ba902b7-01"},
+                             {"tracestate", "vendor=abc,other=x"}})
                 .status,
             200);
   auto seen = calls();
@@ -220,9 +234,10 @@ TEST_F(TraceTest, AValidTraceparentIsContinuedWithAChildSpanPerCall) {
 }
 
 TEST_F(TraceTest, AnInvalidTraceparentStartsANewTraceAndDropsTracestate) {
-  for (const std::string bad : {"00-00000000000000000000000000000000-00f067aa0ba902b7-01",
-                                 "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
-                                 "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "garbage"}) {
+  for (const std::string bad :
+       {"00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+        "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "garbage"}) {
     const std::size_t skip = server_.requests().size();
     ASSERT_EQ(engine_->get("/t", {{"traceparent", bad}, {"tracestate", "vendor=abc"}}).status, 200);
     auto seen = calls(skip);

@@ -2,13 +2,12 @@
 // zero failed requests; invalid configs and restart-only changes refused with their errors; a
 // request in flight finishing on its old generation; pools of unchanged downstreams carried
 // over; and SIGHUP on the real mosaicd.
-#include <gtest/gtest.h>
-#include <signal.h>
-
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
+#include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <future>
@@ -53,7 +52,8 @@ class LoadGenerator {
             std::string body;
             Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
             ok_ += response.getStatus() == 200 ? 1 : 0;
-            if (response.getStatus() != 200) note_failure(std::to_string(response.getStatus()) + " " + body);
+            if (response.getStatus() != 200)
+              note_failure(std::to_string(response.getStatus()) + " " + body);
           } catch (const std::exception& e) {
             note_failure(e.what());
             session.reset();
@@ -108,8 +108,9 @@ TEST(Reload, UnderLoadANewEndpointAndTimeoutTakeEffectAnInvalidConfigIsRefusedAn
 
   // A valid change: a new endpoint, and a longer timeout for `extra`.
   engine.folder().write("pipelines/page.yaml", page("500ms"));
-  engine.folder().write("pipelines/added.yaml",
-                        "endpoint: GET /added\nsteps:\n  a: { call: users, with: { body: { added: true } } }\n");
+  engine.folder().write(
+      "pipelines/added.yaml",
+      "endpoint: GET /added\nsteps:\n  a: { call: users, with: { body: { added: true } } }\n");
   auto reloaded = engine.admin("POST", "/reload");
   ASSERT_EQ(reloaded.status, 200) << reloaded.body;
   EXPECT_EQ(reloaded.json().at("generation"), 2);
@@ -135,32 +136,39 @@ TEST(Reload, UnderLoadANewEndpointAndTimeoutTakeEffectAnInvalidConfigIsRefusedAn
   EXPECT_EQ(std::string(error.at("file").as_string()), broken);
   EXPECT_EQ(error.at("line"), 3);
   EXPECT_EQ(error.at("col"), 21);
-  EXPECT_NE(std::string(error.at("message").as_string()).find("unknown key 'timout'"), std::string::npos);
+  EXPECT_NE(std::string(error.at("message").as_string()).find("unknown key 'timout'"),
+            std::string::npos);
   EXPECT_EQ(engine.engine().generation()->number, 2u);
   EXPECT_EQ(engine.get("/added").status, 200);
   EXPECT_EQ(reload_failures(engine) - std::max(0.0, failures_before), 1);
   std::this_thread::sleep_for(400ms);
 
   load.stop();
-  EXPECT_TRUE(load.failures().empty()) << load.failures().size() << " failed, first: " << load.failures().front();
+  EXPECT_TRUE(load.failures().empty())
+      << load.failures().size() << " failed, first: " << load.failures().front();
   EXPECT_GT(load.ok(), 50);
 }
 
 TEST(Reload, ARequestInFlightFinishesOnItsGenerationWhichIsThenFreed) {
-  EngineUnderTest engine("  slow: { plugin: mock, config: { latency: 400ms } }\n",
-                         {{"slow.yaml", "endpoint: GET /slow\nsteps:\n  a: { call: slow, with: { body: { old: true } } }\n"}});
+  EngineUnderTest engine(
+      "  slow: { plugin: mock, config: { latency: 400ms } }\n",
+      {{"slow.yaml",
+        "endpoint: GET /slow\nsteps:\n  a: { call: slow, with: { body: { old: true } } }\n"}});
   std::weak_ptr<const runtime::Generation> old = engine.engine().generation();
   auto in_flight = std::async(std::launch::async, [&] { return engine.get("/slow"); });
   std::this_thread::sleep_for(100ms);
   std::filesystem::remove(engine.folder().path() + "/pipelines/slow.yaml");
-  engine.folder().write("pipelines/other.yaml", "endpoint: GET /other\nsteps:\n  a: { call: slow, with: { latency: 1ms } }\n");
+  engine.folder().write(
+      "pipelines/other.yaml",
+      "endpoint: GET /other\nsteps:\n  a: { call: slow, with: { latency: 1ms } }\n");
   ASSERT_EQ(engine.admin("POST", "/reload").status, 200);
   EXPECT_EQ(engine.get("/slow").status, 404);  // the new generation has no /slow
   auto reply = in_flight.get();
   EXPECT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(reply.json().at("a").at("old"), true);
   const auto until = std::chrono::steady_clock::now() + 5s;
-  while (!old.expired() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  while (!old.expired() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms);
   EXPECT_TRUE(old.expired()) << "the old generation outlived its last request";
 }
 
@@ -171,7 +179,8 @@ TEST(Reload, ChangingARestartOnlySettingIsRefused) {
   std::ofstream(engine.config_path()) << text;
   auto refused = engine.admin("POST", "/reload");
   ASSERT_EQ(refused.status, 422) << refused.body;
-  EXPECT_NE(refused.body.find("server.threads cannot change on reload (running: 32, new: 8)"), std::string::npos)
+  EXPECT_NE(refused.body.find("server.threads cannot change on reload (running: 32, new: 8)"),
+            std::string::npos)
       << refused.body;
   EXPECT_EQ(engine.engine().generation()->number, 1u);
 }
@@ -193,7 +202,8 @@ TEST(Reload, UnchangedDownstreamsKeepTheirPoolAChangedOneGetsANewOne) {
   ASSERT_EQ(server.accepted(), 1u);
 
   // Same downstream, another pipeline file: the keep-alive connection is reused.
-  engine.folder().write("pipelines/y.yaml", "endpoint: GET /y\nsteps:\n  a: { call: svc, with: { path: /x } }\n");
+  engine.folder().write("pipelines/y.yaml",
+                        "endpoint: GET /y\nsteps:\n  a: { call: svc, with: { path: /x } }\n");
   ASSERT_EQ(engine.admin("POST", "/reload").status, 200);
   ASSERT_EQ(engine.get("/y").status, 200);
   ASSERT_EQ(engine.get("/x").status, 200);
@@ -209,13 +219,17 @@ TEST(Reload, UnchangedDownstreamsKeepTheirPoolAChangedOneGetsANewOne) {
 // The real binary: SIGHUP reloads, an invalid config is logged with file:line:col at error level.
 TEST(Reload, SighupReloadsTheRealDaemonAndLogsARefusal) {
   TempFolder dir;
-  dir.write("p/one.yaml", "endpoint: GET /one\nsteps:\n  a: { call: svc, with: { body: { one: 1 } } }\n");
-  const std::string config = dir.write(
-      "mosaic.yaml", "server: { listen: 127.0.0.1:0 }\nadmin: { listen: 127.0.0.1:0 }\nplugins: { paths: [" MOSAIC_PLUGIN_DIR
-                     "] }\ndownstreams:\n  svc: { plugin: mock }\npipelines: [\"p/*.yaml\"]\nlogging: { level: info, "
-                     "sample_rate: 1.0 }\n");
+  dir.write("p/one.yaml",
+            "endpoint: GET /one\nsteps:\n  a: { call: svc, with: { body: { one: 1 } } }\n");
+  const std::string config = dir.write("mosaic.yaml",
+                                       "server: { listen: 127.0.0.1:0 }\nadmin: { listen: "
+                                       "127.0.0.1:0 }\nplugins: { paths: [" MOSAIC_PLUGIN_DIR
+                                       "] }\ndownstreams:\n  svc: { plugin: mock }\npipelines: "
+                                       "[\"p/*.yaml\"]\nlogging: { level: info, "
+                                       "sample_rate: 1.0 }\n");
   Poco::Pipe err_pipe;
-  Poco::ProcessHandle handle = Poco::Process::launch(MOSAICD_PATH, {"--config", config}, nullptr, nullptr, &err_pipe);
+  Poco::ProcessHandle handle =
+      Poco::Process::launch(MOSAICD_PATH, {"--config", config}, nullptr, nullptr, &err_pipe);
   Poco::PipeInputStream err(err_pipe);
   std::mutex mutex;
   std::string log;
@@ -228,7 +242,8 @@ TEST(Reload, SighupReloadsTheRealDaemonAndLogsARefusal) {
       if (!told && line.find("mosaicd listening") != std::string::npos) {
         Json parsed = json::parse(line);
         std::string listen(parsed.at("listen").as_string());
-        listening.set_value(static_cast<std::uint16_t>(std::stoi(listen.substr(listen.rfind(':') + 1))));
+        listening.set_value(
+            static_cast<std::uint16_t>(std::stoi(listen.substr(listen.rfind(':') + 1))));
         told = true;
       }
       std::lock_guard lock(mutex);
@@ -242,7 +257,8 @@ TEST(Reload, SighupReloadsTheRealDaemonAndLogsARefusal) {
   };
   auto wait_for = [&](auto predicate) {
     const auto until = std::chrono::steady_clock::now() + 15s;
-    while (!predicate() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
+    while (!predicate() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(20ms);
     return predicate();
   };
   // Whatever happens below, the daemon is stopped and the reader joined.
@@ -258,7 +274,8 @@ TEST(Reload, SighupReloadsTheRealDaemonAndLogsARefusal) {
   ASSERT_NE(port, 0) << log;
   EXPECT_EQ(http_call(port, "GET", "/two").status, 404);
 
-  dir.write("p/two.yaml", "endpoint: GET /two\nsteps:\n  a: { call: svc, with: { body: { two: 2 } } }\n");
+  dir.write("p/two.yaml",
+            "endpoint: GET /two\nsteps:\n  a: { call: svc, with: { body: { two: 2 } } }\n");
   ::kill(handle.id(), SIGHUP);
   EXPECT_TRUE(wait_for([&] { return http_call(port, "GET", "/two").status == 200; }));
   EXPECT_TRUE(wait_for([&] { return logged("\"message\":\"config reloaded\""); })) << log;

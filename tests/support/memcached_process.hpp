@@ -3,6 +3,7 @@
 // it goes out of scope: `memcached -l 127.0.0.1 -p PORT -U 0` (as root, with -u nobody, which
 // memcached demands). freeze() / thaw() send SIGSTOP / SIGCONT: a frozen memcached still
 // completes TCP handshakes (the kernel does that) but never answers, like a hung server.
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -86,7 +87,14 @@ class MemcachedProcess {
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     pid_t pid = -1;
-    const int rc = ::posix_spawnp(&pid, "memcached", nullptr, nullptr, argv.data(), environ);
+    // Its chatter (a frozen-then-thawed memcached complains about dropped peers) stays out of the
+    // test output.
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    const int rc = ::posix_spawnp(&pid, "memcached", &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) throw std::runtime_error("cannot start memcached (is it installed?)");
     pid_ = pid;
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);

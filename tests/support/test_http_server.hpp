@@ -223,12 +223,16 @@ class TestHttpServer {
 
   // Reads more bytes into `buffer`. Returns false when the client closed or reset (recorded),
   // or the server stops.
-  enum class ReadResult { kData, kClientClosed, kStopping };
-  ReadResult read_more(Poco::Net::StreamSocket& socket, std::string& buffer) {
+  // With `once`, gives up after one tick without data (kNothing), so a caller can look around.
+  enum class ReadResult { kData, kClientClosed, kStopping, kNothing };
+  ReadResult read_more(Poco::Net::StreamSocket& socket, std::string& buffer, bool once = false) {
     for (;;) {
       if (stopping()) return ReadResult::kStopping;
       try {
-        if (!socket.poll(Poco::Timespan(kTick.count() * 1000), Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) continue;
+        if (!socket.poll(Poco::Timespan(kTick.count() * 1000), Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
+          if (once) return ReadResult::kNothing;
+          continue;
+        }
         char chunk[8192];
         int n = socket.receiveBytes(chunk, sizeof chunk);
         if (n <= 0) return ReadResult::kClientClosed;
@@ -429,7 +433,7 @@ class TestHttpServer {
           break;
         }
       }
-      auto result = read_more(socket, buffer);
+      auto result = read_more(socket, buffer, /*once=*/true);  // back each tick to see release_hangs()
       if (result == ReadResult::kClientClosed) {
         after = After::kClientClosed;
         break;

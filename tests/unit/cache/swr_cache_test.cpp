@@ -181,6 +181,27 @@ TEST_F(SwrCacheTest, StaleIsServedAtOnceWithItsAgeAndRefreshedOnceInTheBackgroun
   EXPECT_EQ(count(&StepCacheSeries::fresh), 1u);
 }
 
+TEST_F(SwrCacheTest, AFailedRefreshIsNotRetriedBeforeItsBackoff) {
+  SwrCache::Options options;
+  options.now_ms = [this] { return now_.load(); };
+  options.refresh_backoff = 100ms;
+  auto cache = SwrCache::create(std::make_shared<MemoryCache>(), options);
+  get(*cache);
+  now_ += 61'000;
+  answer_ = [] { return Failure::Of(FailureKind::kConnectFailed); };
+  EXPECT_TRUE(get(*cache).stale_age_ms);
+  join_refreshes();
+  EXPECT_EQ(launched_, 1);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(get(*cache).result.value(), (json::array{1, 2}));
+  join_refreshes();
+  EXPECT_EQ(launched_, 1);  // a down downstream is not called back to back
+  std::this_thread::sleep_for(120ms);
+  get(*cache);
+  join_refreshes();
+  EXPECT_EQ(launched_, 2);
+  EXPECT_EQ(calls_, 3);
+}
+
 TEST_F(SwrCacheTest, PastTheStaleWindowIsAMiss) {
   auto cache = make(std::make_shared<MemoryCache>());
   get(*cache);

@@ -24,7 +24,8 @@ TEST(AdminConfig, DefaultsToLoopbackWithoutAToken) {
 TEST(AdminConfig, TheTokenFileIsReadRelativeToTheConfigAndTrimmed) {
   TempDir dir;
   dir.write("secrets/admin.token", "  0123456789abcdef-token\n\n");
-  const std::string path = dir.write("mosaic.yaml", "admin:\n  listen: 127.0.0.1:9999\n  token_file: secrets/admin.token\n");
+  const std::string path = dir.write(
+      "mosaic.yaml", "admin:\n  listen: 127.0.0.1:9999\n  token_file: secrets/admin.token\n");
   Diagnostics diagnostics;
   auto config = load_engine_config(path, diagnostics);
   ASSERT_TRUE(config) << diagnostics.str();
@@ -53,7 +54,8 @@ TEST(AdminConfig, AnUnknownAdminKeyListsTheKnownOnes) {
   const std::string path = dir.write("mosaic.yaml", "admin: { token: x }\n");
   Diagnostics diagnostics;
   EXPECT_FALSE(load_engine_config(path, diagnostics));
-  EXPECT_TRUE(HasError(diagnostics, path, 1, 10, "unknown key 'token' in admin (expected one of: listen, token_file)"));
+  EXPECT_TRUE(HasError(diagnostics, path, 1, 10,
+                       "unknown key 'token' in admin (expected one of: listen, token_file)"));
 }
 
 }  // namespace

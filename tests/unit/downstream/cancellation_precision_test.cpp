@@ -8,6 +8,7 @@
 #include <map>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 #include <vector>
 
@@ -67,6 +68,8 @@ TEST(CancellationPrecision, A100msTimeoutReturnsIn100msAndTheServerSeesTheCloseW
     all += std::to_string(returned[static_cast<std::size_t>(i)]) + "/" +
            std::to_string(closed_after_return[static_cast<std::size_t>(i)]) + " ";
   }
+  std::printf("median over %d runs: returned after %.1f ms, server saw the close %.1f ms later\n", kRuns, took,
+              close_lag);
   EXPECT_GE(took, 85.0) << all;
   EXPECT_LE(took, 115.0) << all;
   EXPECT_LE(close_lag, 50.0) << all;
@@ -88,11 +91,11 @@ TEST(CancellationPrecision, FiveHundredCallsToAHungServerNeverOpenMoreThanMaxCon
     std::vector<std::thread> threads;
     reasons.assign(kCalls, "");
     for (int i = 0; i < kCalls; ++i) {
-      threads.emplace_back([&, i] {
+      threads.emplace_back([&, deadline, i] {
         FakeCallContext context(deadline, "storm-" + std::to_string(i));
         auto outcome = client.send(get("/hang"), context);
         reasons[static_cast<std::size_t>(i)] = outcome.ok() ? std::to_string(outcome.value().status)
-                                                            : outcome.failure().reason();
+                                                            : outcome.failure().reason() + " (" + outcome.failure().detail + ")";
       });
     }
     return threads;
@@ -104,7 +107,9 @@ TEST(CancellationPrecision, FiveHundredCallsToAHungServerNeverOpenMoreThanMaxCon
   std::vector<std::string> reasons;
   auto threads = storm(Clock::now() + 500ms, reasons);
   for (auto& t : threads) t.join();
-  for (int i = 0; i < kCalls; ++i) EXPECT_EQ(reasons[static_cast<std::size_t>(i)], "timeout") << "call " << i;
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_EQ(reasons[static_cast<std::size_t>(i)].rfind("timeout", 0), 0u) << reasons[static_cast<std::size_t>(i)];
+  }
   EXPECT_LE(server.peak_open_connections(), kMax);
   EXPECT_LE(server.accepted(), kMax);
   EXPECT_EQ(client.open_connections(), 0u);

@@ -40,7 +40,8 @@ TEST(PluginServices, AnUnchangedDownstreamGetsTheSameClientWhileItIsAlive) {
 TEST(PluginServices, AClientNoGenerationUsesIsNotKept) {
   testing::CollectingLogger logger;
   EnginePluginServices services(logger);
-  std::weak_ptr<HttpClient> weak = services.for_downstream("users")->http_client(options("http://127.0.0.1:1"));
+  std::weak_ptr<HttpClient> weak =
+      services.for_downstream("users")->http_client(options("http://127.0.0.1:1"));
   EXPECT_TRUE(weak.expired());
   EXPECT_TRUE(services.clients().empty());
 }

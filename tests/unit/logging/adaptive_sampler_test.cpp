@@ -111,10 +111,10 @@ TEST(AdaptiveSampler, EachChangeIsLoggedOnceAsAWarnLine) {
                                                 "log sample rate lowered"}));
   const auto lines = file.lines();
   ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(lines[0].at("sample_rate").as_double(), 1.0);
-  EXPECT_EQ(lines[0].at("previous_rate").as_double(), 0.1);
-  EXPECT_EQ(lines[1].at("sample_rate").as_double(), 0.5);
-  EXPECT_EQ(lines[2].at("sample_rate").as_double(), 0.1);
+  EXPECT_EQ(lines[0].at("sample_rate").to_number<double>(), 1.0);
+  EXPECT_EQ(lines[0].at("previous_rate").to_number<double>(), 0.1);
+  EXPECT_EQ(lines[1].at("sample_rate").to_number<double>(), 0.5);
+  EXPECT_EQ(lines[2].at("sample_rate").to_number<double>(), 0.1);
 }
 
 }  // namespace

@@ -95,5 +95,30 @@ TEST(FieldLimit, LinesCarryTheStandardKeysAndFieldsCannotOverwriteThem) {
   EXPECT_EQ(time.back(), 'Z');
 }
 
+TEST(LineFormat, NumbersAreWrittenPlainlyAndRequestLinesMayNameTheirStep) {
+  LogFile file;
+  {
+    LogWriter::Options options;
+    options.sink = file.sink();
+    LogWriter writer(options);
+    ContextLogger request(&writer, "req-8", "GET /x");
+    request.warn("degradable step failed", {{"step", "orders"},
+                                            {"ms", 5.34},
+                                            {"big", 1e21},
+                                            {"n", -42},
+                                            {"text", "quote \" newline \n bell \x07"}});
+    ASSERT_TRUE(writer.flush());
+  }
+  std::ifstream in(file.path());
+  std::string text;
+  std::getline(in, text);
+  EXPECT_NE(text.find("\"ms\":5.34,"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"n\":-42,"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"step\":\"orders\""), std::string::npos) << text;  // fills the empty slot
+  const auto line = json::parse(text).as_object();
+  EXPECT_EQ(line.at("big").to_number<double>(), 1e21);
+  EXPECT_EQ(str(line, "text"), "quote \" newline \n bell \x07");
+}
+
 }  // namespace
 }  // namespace mosaic::logging

@@ -35,9 +35,10 @@ OffloadPool::Options pool_options(std::string name, std::size_t threads, std::si
   return o;
 }
 
-// Keeps the pool's only thread busy until released.
+// Keeps the pool's only thread busy until destroyed (which waits for the task to end, so the
+// latches it uses outlive it).
 struct Blocker {
-  explicit Blocker(OffloadPool& pool) {
+  explicit Blocker(OffloadPool& p) : pool(p) {
     job = pool.try_submit(
         [this] {
           started.count_down();
@@ -46,7 +47,11 @@ struct Blocker {
         Clock::now() + 10s);
     started.wait();
   }
-  ~Blocker() { release.count_down(); }
+  ~Blocker() {
+    release.count_down();
+    pool.wait(job);
+  }
+  OffloadPool& pool;
   std::latch started{1}, release{1};
   OffloadPool::JobPtr job;
 };
@@ -130,7 +135,9 @@ class PayloadDownstream : public Downstream {
     const auto& with = input.as_object();
     if (with.contains("shed")) return Failure::Of(FailureKind::kShed, "bulkhead full");
     json::array items;
-    const auto n = with.at("items").to_number<std::int64_t>();
+    const Json& items_in = with.at("items");  // "${params.n}" renders a string
+    const std::int64_t n = items_in.is_string() ? std::stoll(std::string(items_in.as_string()))
+                                                : items_in.to_number<std::int64_t>();
     for (std::int64_t i = 0; i < n; ++i) items.emplace_back(json::object{{"id", i}, {"name", "item " + std::to_string(i)}});
     return Json(std::move(items));
   }

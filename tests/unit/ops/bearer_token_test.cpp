@@ -27,7 +27,9 @@ TEST(BearerToken, OnlyTheBearerSchemeWithTheTokenPasses) {
   EXPECT_FALSE(authorized("Bearer ", token));
 }
 
-TEST(BearerToken, NoConfiguredTokenLetsEveryoneIn) { EXPECT_TRUE(authorized("", "")); }
+TEST(BearerToken, NoConfiguredTokenLetsEveryoneIn) {
+  EXPECT_TRUE(authorized("", ""));
+}
 
 }  // namespace
 }  // namespace mosaic::admin

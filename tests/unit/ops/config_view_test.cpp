@@ -6,8 +6,9 @@ namespace mosaic::admin {
 namespace {
 
 TEST(Redaction, SecretLookingKeysAreHiddenAtAnyDepth) {
-  for (const char* key : {"token", "api_token", "client_secret", "password", "db_passwd", "key", "API-Key",
-                          "Authorization", "x-auth", "credentials", "Cookie", "private_pem"}) {
+  for (const char* key :
+       {"token", "api_token", "client_secret", "password", "db_passwd", "key", "API-Key",
+        "Authorization", "x-auth", "credentials", "Cookie", "private_pem"}) {
     EXPECT_TRUE(is_secret_key(key)) << key;
   }
   for (const char* key : {"base_url", "latency", "max_connections", "headers", "timeout"}) {

@@ -1,6 +1,6 @@
-#include "runtime/reload.hpp"
-
 #include <gtest/gtest.h>
+
+#include "runtime/reload.hpp"
 
 namespace mosaic::runtime {
 namespace {
@@ -23,7 +23,8 @@ TEST(ReloadCheck, ListenersAndTheirSettingsNeedARestart) {
   check_restart_only_settings(running, next, all);
   ASSERT_EQ(all.items().size(), 6u);
   EXPECT_EQ(all.items()[0].str(),
-            "mosaic.yaml: server.listen cannot change on reload (running: 127.0.0.1:8080, new: 127.0.0.1:9090); "
+            "mosaic.yaml: server.listen cannot change on reload (running: 127.0.0.1:8080, new: "
+            "127.0.0.1:9090); "
             "restart mosaicd to apply it");
   EXPECT_NE(all.items()[5].message.find("admin.listen"), std::string::npos);
 }

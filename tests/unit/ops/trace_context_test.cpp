@@ -22,15 +22,16 @@ TEST(TraceParent, AValidHeaderIsParsed) {
 
 TEST(TraceParent, MalformedHeadersAreRefused) {
   const std::vector<std::string> refused = {
-           "", "garbage",
-           "00-" + kTrace + "-00f067aa0ba902b7-01-extra",        // version 00 has exactly four fields
-           "ff-" + kTrace + "-00f067aa0ba902b7-01",              // version ff is invalid
-           "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  // upper case
-           "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  // all-zero trace id
-           "00-" + kTrace + "-0000000000000000-01",              // all-zero span id
-           "00-" + kTrace + "-00f067aa0ba902b-01",               // short span id
-           "00_" + kTrace + "-00f067aa0ba902b7-01",              // wrong separator
-           "0g-" + kTrace + "-00f067aa0ba902b7-01",              // not hex
+      "",
+      "garbage",
+      "00-" + kTrace + "-00f067aa0ba902b7-01-extra",  // version 00 has exactly four fields
+      "ff-" + kTrace + "-00f067aa0ba902b7-01",        // version ff is invalid
+      "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  // upper case
+      "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  // all-zero trace id
+      "00-" + kTrace + "-0000000000000000-01",                    // all-zero span id
+      "00-" + kTrace + "-00f067aa0ba902b-01",                     // short span id
+      "00_" + kTrace + "-00f067aa0ba902b7-01",                    // wrong separator
+      "0g-" + kTrace + "-00f067aa0ba902b7-01",                    // not hex
   };
   for (const std::string& bad : refused) {
     EXPECT_FALSE(parse_traceparent(bad)) << bad;
