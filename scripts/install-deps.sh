@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config dpkg-dev
   libpoco-dev libyaml-cpp-dev libboost1.81-dev libboost-json1.81-dev
+  libssl-dev openssl  # Poco NetSSL (https downstreams, TLS listener); tests make certificates
   libmemcached-dev memcached
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   curl python3

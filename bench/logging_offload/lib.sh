@@ -7,6 +7,14 @@ ROOT="$(cd "$BENCH_DIR/../.." && pwd)"
 BUILD="${MOSAIC_BENCH_BUILD:-$ROOT/build-bench}"
 WORK="$(mktemp -d /tmp/mosaic-bench.XXXXXX)"
 PIDS=()
+# The machine may be shared (builds, other benchmarks): as root, the benchmark's own processes
+# run at a higher priority so that others' work disturbs the comparison less. BENCH_NICE=0 turns
+# that off.
+BENCH_NICE=${BENCH_NICE:--10}
+[ "$(id -u)" = 0 ] || BENCH_NICE=0
+run_at() { local cpus=$1; shift; nice -n "$BENCH_NICE" taskset -c "$cpus" "$@"; }
+# A wrk run is bounded even if something wedges (the duration plus a minute).
+bounded() { local secs=$1; shift; timeout "$((secs + 60))" "$@"; }
 
 cleanup() {
   for pid in "${PIDS[@]:-}"; do
@@ -15,6 +23,7 @@ cleanup() {
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM  # so that cleanup runs when the run is interrupted
 
 need_tools() {
   command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
@@ -61,11 +70,11 @@ YAML
 # start_mosaicd CONFIG PORT CPUS -> waits until the port answers
 start_mosaicd() {
   local config=$1 port=$2 cpus=$3
-  taskset -c "$cpus" "$BUILD/bin/mosaicd" --config "$config" 2>>"$WORK/mosaicd.stderr" &
+  run_at "$cpus" "$BUILD/bin/mosaicd" --config "$config" 2>>"$WORK/mosaicd.stderr" &
   LAST_PID=$!
   PIDS+=($LAST_PID)
   for _ in $(seq 1 100); do
-    if curl -s -o /dev/null "http://127.0.0.1:$port/dashboard/1"; then return 0; fi
+    if curl -s --max-time 2 -o /dev/null "http://127.0.0.1:$port/dashboard/1"; then return 0; fi
     sleep 0.1
   done
   echo "mosaicd did not start on port $port; stderr:" >&2
@@ -77,9 +86,9 @@ start_mosaicd() {
 wrk_run() {
   local cpus=$1 threads=$2 conns=$3 secs=$4 url=$5 lua=${6:-}
   if [ -n "$lua" ]; then
-    taskset -c "$cpus" wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s "$lua" "$url"
+    bounded "$secs" nice -n "$BENCH_NICE" taskset -c "$cpus" wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s "$lua" "$url"
   else
-    taskset -c "$cpus" wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$url"
+    bounded "$secs" nice -n "$BENCH_NICE" taskset -c "$cpus" wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$url"
   fi
 }
 

@@ -29,7 +29,7 @@ const std::vector<std::string_view> kTopKeys = {"server", "admin", "plugins", "d
                                                 "pipelines", "logging", "offload", "monitor", "cache", "deliver"};
 const std::vector<std::string_view> kServerKeys = {
     "listen",       "threads", "queue", "max_body", "header_timeout", "keep_alive_timeout",
-    "drain_timeout"};
+    "drain_timeout", "tls"};
 const std::vector<std::string_view> kAdminKeys = {"listen", "token_file"};
 const std::vector<std::string_view> kPluginsKeys = {"paths"};
 const std::vector<std::string_view> kDownstreamKeys = {"plugin", "timeout", "config", "bulkhead",
@@ -40,8 +40,8 @@ void assign(std::optional<T> value, T& target) {
   if (value) target = std::move(*value);
 }
 
-void read_server(const std::string& file, const MapEntry& section, ServerConfig& server,
-                 Diagnostics& diagnostics) {
+void read_server(const std::string& file, const MapEntry& section, const std::string& base_dir,
+                 ServerConfig& server, Diagnostics& diagnostics) {
   for (const auto& entry : read_map(file, section.value, "server", kServerKeys, diagnostics)) {
     const std::string& key = entry.key;
     if (key == "listen") assign(read_listen(file, entry, diagnostics), server.listen);
@@ -57,6 +57,7 @@ void read_server(const std::string& file, const MapEntry& section, ServerConfig&
     if (key == "drain_timeout") {
       assign(read_duration(file, entry, kZeroOrMore, diagnostics), server.drain_timeout);
     }
+    if (key == "tls") read_server_tls(file, entry, base_dir, server.tls, diagnostics);
   }
 }
 
@@ -163,7 +164,7 @@ void read_engine(const std::string& file, const YAML::Node& root, EngineConfig& 
                  Diagnostics& diagnostics) {
   const std::string base_dir = std::filesystem::path(file).parent_path().string();
   for (const auto& section : read_map(file, root, "the engine config", kTopKeys, diagnostics)) {
-    if (section.key == "server") read_server(file, section, config.server, diagnostics);
+    if (section.key == "server") read_server(file, section, base_dir, config.server, diagnostics);
     if (section.key == "admin") read_admin(file, section, base_dir, config.admin, diagnostics);
     if (section.key == "plugins") read_plugins(file, section, base_dir, config, diagnostics);
     if (section.key == "downstreams") {

@@ -17,6 +17,7 @@
 #include "config/logging_config.hpp"
 #include "config/offload_config.hpp"
 #include "config/resilience_config.hpp"
+#include "config/server_tls_config.hpp"
 #include "config/source_location.hpp"
 #include "mosaic/json.hpp"
 
@@ -41,6 +42,7 @@ struct ServerConfig {
   milliseconds header_timeout{10000};
   milliseconds keep_alive_timeout{15000};
   milliseconds drain_timeout{10000};  // SIGTERM: how long in-flight requests may take to finish
+  ServerTlsConfig tls;                // https on the listener when set
 };
 
 struct AdminConfig {

@@ -9,7 +9,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::vector<std::string_view> kOffloadKeys = {"threads", "queue", "threshold", "timeout"};
+const std::vector<std::string_view> kOffloadKeys = {"threads", "queue", "threshold", "timeout", "nice"};
 const std::vector<std::string_view> kMonitorKeys = {"tick", "lag_warn"};
 
 }  // namespace
@@ -17,7 +17,7 @@ const std::vector<std::string_view> kMonitorKeys = {"tick", "lag_warn"};
 std::string describe(const OffloadConfig& offload) {
   return "threads=" + (offload.threads == 0 ? std::string("cores") : std::to_string(offload.threads)) +
          " queue=" + std::to_string(offload.queue) + " threshold=" + std::to_string(offload.threshold) +
-         " timeout=" + std::to_string(offload.timeout.count()) + "ms";
+         " timeout=" + std::to_string(offload.timeout.count()) + "ms nice=" + std::to_string(offload.nice);
 }
 
 std::string describe(const MonitorConfig& monitor) {
@@ -37,6 +37,9 @@ void read_offload(const std::string& file, const MapEntry& section, OffloadConfi
     }
     if (key == "threshold") {
       if (auto size = read_size(file, entry, diagnostics)) offload.threshold = *size;
+    }
+    if (key == "nice") {
+      if (auto n = read_int(file, entry, 0, 19, diagnostics)) offload.nice = *n;
     }
     if (key == "timeout") {
       if (auto d = read_duration(file, entry, DurationBounds{false, std::chrono::milliseconds(10min)}, diagnostics)) {

@@ -14,22 +14,25 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 
 #include "downstream/in_flight_call.hpp"
+#include "downstream/tls_client_context.hpp"
 #include "trace/trace_context.hpp"
 #include "mosaic/config_error.hpp"
 
 namespace mosaic::downstream {
 namespace {
 
-enum class Phase { kConnect, kSend, kReceiveHead, kReceiveBody };
+enum class Phase { kConnect, kHandshake, kSend, kReceiveHead, kReceiveBody };
 
 const char* to_string(Phase phase) {
   switch (phase) {
     case Phase::kConnect: return "connect";
+    case Phase::kHandshake: return "tls handshake";
     case Phase::kSend: return "send";
     case Phase::kReceiveHead: return "receive head";
     case Phase::kReceiveBody: return "receive body";
@@ -159,9 +162,8 @@ PooledHttpClient::PooledHttpClient(const HttpClientOptions& options)
   } catch (const Poco::Exception& e) {
     throw ConfigError("base_url", "is not a valid URL: " + e.message());
   }
-  if (uri.getScheme() == "https") throw ConfigError("base_url", "https is not supported yet");
-  if (uri.getScheme() != "http") {
-    throw ConfigError("base_url", "expected an http:// URL such as http://127.0.0.1:8080");
+  if (uri.getScheme() != "http" && uri.getScheme() != "https") {
+    throw ConfigError("base_url", "expected an http:// or https:// URL such as http://127.0.0.1:8080");
   }
   if (uri.getHost().empty()) throw ConfigError("base_url", "has no host");
   if (!uri.getUserInfo().empty()) {
@@ -174,6 +176,10 @@ PooledHttpClient::PooledHttpClient(const HttpClientOptions& options)
   port_ = uri.getPort();
   path_prefix_ = uri.getPathEtc();
   while (!path_prefix_.empty() && path_prefix_.back() == '/') path_prefix_.pop_back();
+  if (uri.getScheme() == "https") {
+    tls_ = make_client_context(options.tls, host_);
+    tls_peer_name_ = tls_peer_name(options.tls, host_);
+  }
   ignore_sigpipe_once();
 }
 
@@ -231,11 +237,18 @@ Outcome<HttpResponse> PooledHttpClient::run(const HttpRequest& request, CallCont
 namespace {
 
 Failure failure_for(Phase phase, const std::exception& error, CallContext& context,
-                    const InFlightCall& call, const std::string& where) {
+                    const InFlightCall& call, const std::string& where, bool fresh_tls = false) {
   if (call.cancelled() || context.cancelled()) return context.interruption();
   const auto* poco = dynamic_cast<const Poco::Exception*>(&error);
   std::string detail = where + ": " + to_string(phase) + ": " + (poco ? poco->displayText() : error.what());
   if (Clock::now() >= context.deadline()) return Failure::Timeout(std::move(detail));
+  // With TLS 1.3 a server that refuses the client's certificate says so after the client's side
+  // of the handshake is done: at the first read of a new connection.
+  if ((phase == Phase::kHandshake || fresh_tls) && is_tls_error(error)) return tls_failure(error, detail);
+  if (phase == Phase::kHandshake && dynamic_cast<const Poco::TimeoutException*>(&error)) {
+    return Failure::Timeout(std::move(detail));
+  }
+  if (phase == Phase::kHandshake) return Failure::Of(FailureKind::kTlsHandshakeFailed, std::move(detail));
   if (phase == Phase::kConnect) return Failure::Of(FailureKind::kConnectFailed, std::move(detail));
   if (dynamic_cast<const Poco::TimeoutException*>(&error)) return Failure::Timeout(std::move(detail));
   // Not HTTP: a malformed status line, header or chunk size.
@@ -258,6 +271,7 @@ const std::exception& original_error(const std::exception& error, Poco::Net::HTT
 std::optional<Failure> PooledHttpClient::connect(CallContext& context, InFlightCall& call,
                                                  HttpConnectionPool::Lease& lease) {
   std::string where = host_ + ":" + std::to_string(port_);
+  Phase phase = Phase::kConnect;
   try {
     Poco::Net::SocketAddress address(host_, port_);
     lease.set_connection(pool_.new_connection(address.family()));
@@ -271,10 +285,23 @@ std::optional<Failure> PooledHttpClient::connect(CallContext& context, InFlightC
                                                .count()));
     socket.connect(address, timeout);
     socket.setNoDelay(true);
+    if (tls_) {
+      phase = Phase::kHandshake;
+      if (call.cancelled()) return context.interruption();
+      // The handshake is bounded by the deadline; a cancel shuts the same descriptor down.
+      socket.setSendTimeout(timespan_until(deadline));
+      socket.setReceiveTimeout(timespan_until(deadline));
+      TlsVerifyScope verify;
+      try {
+        socket = Poco::Net::SecureStreamSocket::attach(socket, tls_peer_name_, tls_);
+      } catch (const std::exception& e) {
+        return failure_for(phase, e, context, call, where);  // while `verify` holds the reason
+      }
+    }
     lease.connection()->start_session();
     return std::nullopt;
   } catch (const std::exception& e) {
-    return failure_for(Phase::kConnect, e, context, call, where);
+    return failure_for(phase, e, context, call, where);
   }
 }
 
@@ -374,7 +401,7 @@ Outcome<HttpResponse> PooledHttpClient::exchange_once(const HttpRequest& request
                                  !dynamic_cast<const Poco::TimeoutException*>(&error));
     retryable = connection.reused() && phase != Phase::kReceiveBody && closed_by_peer &&
                 is_idempotent_method(request.method) && !call.cancelled() && Clock::now() < deadline;
-    return failure_for(phase, error, context, call, where);
+    return failure_for(phase, error, context, call, where, tls_ && !connection.reused());
   }
 }
 

@@ -11,11 +11,18 @@
 //   not HTTP                                            -> bad_response
 //   body above max_response                             -> too_large
 //   forbidden characters in the method, target or a header -> bad_input
+//   https: certificate refused (unknown CA, host name, expired)  -> tls_verify_failed
+//   https: any other handshake failure (client cert refused...)  -> tls_handshake_failed
+//
+// https: one Poco::Net::Context per client (built here, from options.tls); the handshake is paid
+// once per pooled connection, which then carries many calls.
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+
+#include <Poco/Net/Context.h>
 
 #include "downstream/http_connection_pool.hpp"
 #include "mosaic/http_client.hpp"
@@ -27,7 +34,7 @@ class InFlightCall;
 class PooledHttpClient final : public mosaic::HttpClient {
  public:
   // Throws mosaic::ConfigError (path "base_url", "max_connections"...) for invalid options;
-  // https is refused for now. Ignores SIGPIPE process-wide once (Poco writes without
+  // missing or unreadable TLS files are errors too ("tls.ca_file"). Ignores SIGPIPE process-wide once (Poco writes without
   // MSG_NOSIGNAL on Linux, and a reset peer must be an error, not the end of the process).
   explicit PooledHttpClient(const HttpClientOptions& options);
   ~PooledHttpClient() override;
@@ -51,6 +58,8 @@ class PooledHttpClient final : public mosaic::HttpClient {
   std::string host_;
   std::uint16_t port_ = 80;
   std::string path_prefix_;  // from base_url, without a trailing '/'
+  Poco::Net::Context::Ptr tls_;  // https only
+  std::string tls_peer_name_;
   HttpConnectionPool pool_;
 };
 

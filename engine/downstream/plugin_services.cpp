@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "downstream/tls_client_context.hpp"
 #include "metrics/registry.hpp"
 
 namespace mosaic::downstream {
@@ -35,7 +36,9 @@ std::string options_key(const HttpClientOptions& o) {
   return o.base_url + '\n' + std::to_string(o.max_connections) + '\n' + std::to_string(o.max_idle) +
          '\n' + std::to_string(o.idle_timeout.count()) + '\n' +
          std::to_string(o.connect_timeout.count()) + '\n' + std::to_string(o.max_response) + '\n' +
-         o.deadline_header;
+         o.deadline_header + '\n' + o.tls.ca_file + '\n' + o.tls.cert_file + '\n' + o.tls.key_file +
+         '\n' + o.tls.server_name + '\n' + (o.tls.verify ? "verify" : "no-verify") + '\n' +
+         tls_files_fingerprint(o.tls);  // renewed certificate files: a new client and context
 }
 
 EnginePluginServices::~EnginePluginServices() {

@@ -1,6 +1,11 @@
 #include "offload/offload_pool.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "metrics/registry.hpp"
 
@@ -141,6 +146,15 @@ OffloadPool::Stats OffloadPool::stats() const {
 }
 
 void OffloadPool::worker() {
+  if (options_.nice > 0) {
+    // Linux applies a nice value per thread (PRIO_PROCESS with a thread id); raising it needs no
+    // privilege. A failure only leaves the thread at the process's priority.
+    errno = 0;
+    const int base = ::getpriority(PRIO_PROCESS, 0);
+    if (errno == 0) {
+      (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), std::min(19, base + options_.nice));
+    }
+  }
   std::unique_lock lock(mutex_);
   while (true) {
     work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });

@@ -41,6 +41,10 @@ class OffloadPool {
     std::size_t queue = 128;
     std::size_t threshold = 100 * 1024;
     std::chrono::milliseconds timeout{1000};
+    // How much nicer than the process the pool's threads run (0..19). With as many offload
+    // threads as cores, heavy work could otherwise take every core from the request threads;
+    // niced, it gets the CPU they leave.
+    int nice = 0;
   };
 
   enum class Outcome {

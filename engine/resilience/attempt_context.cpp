@@ -67,6 +67,9 @@ bool AttemptContext::wait_for(Clock::duration duration) {
   const Clock::time_point now = Clock::now();
   const Clock::time_point until = deadline_ - now < duration ? deadline_ : now + duration;
   state_->source->wait_until(until);
+  // The waiter can wake at the deadline before the timer thread fires it: end the attempt here
+  // then, so that callbacks and cause() agree with what wait_for answers.
+  if (Clock::now() >= deadline_) state_->end(Cause::kDeadline);
   return !cancelled();
 }
 

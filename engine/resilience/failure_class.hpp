@@ -20,7 +20,9 @@ inline Verdict verdict_of(const Failure* failure) {
     case FailureKind::kTimeout:
     case FailureKind::kConnectFailed:
     case FailureKind::kUnavailable:
-    case FailureKind::kBadResponse: return Verdict::kFailure;
+    case FailureKind::kBadResponse:
+    case FailureKind::kTlsVerifyFailed:  // the downstream cannot be reached safely: count it
+    case FailureKind::kTlsHandshakeFailed: return Verdict::kFailure;
     case FailureKind::kBadStatus: return is_overload_status(failure->status) ? Verdict::kFailure : Verdict::kSuccess;
     case FailureKind::kTooLarge:  // the downstream answered; the limit is ours
     case FailureKind::kCancelled:

@@ -65,7 +65,7 @@ std::unique_ptr<Engine> Engine::create(const std::string& config_path, config::D
   std::unique_ptr<Engine> engine(new Engine(std::move(options)));
   engine->offload_ = std::make_unique<offload::OffloadPool>(offload::OffloadPool::Options{
       "offload", static_cast<std::size_t>(offload.threads), static_cast<std::size_t>(offload.queue),
-      static_cast<std::size_t>(offload.threshold), offload.timeout});
+      static_cast<std::size_t>(offload.threshold), offload.timeout, offload.nice});
   engine->lag_monitor_ =
       std::make_unique<health::LagMonitor>(health::LagMonitor::Options{monitor.tick, monitor.lag_warn, {}}, engine->log_.get());
   try {

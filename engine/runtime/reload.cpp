@@ -36,6 +36,10 @@ void check_restart_only_settings(const config::EngineConfig& running,
     refuse(next, "server.keep_alive_timeout", ms(a.keep_alive_timeout), ms(b.keep_alive_timeout),
            diagnostics);
   }
+  if (!(a.tls == b.tls)) {
+    auto tls = [](const config::ServerTlsConfig& t) { return t.enabled() ? t.cert_file + "," + t.key_file : std::string("off"); };
+    refuse(next, "server.tls", tls(a.tls), tls(b.tls), diagnostics);
+  }
   if (running.admin.listen.str() != next.admin.listen.str()) {
     refuse(next, "admin.listen", running.admin.listen.str(), next.admin.listen.str(), diagnostics);
   }

@@ -1,13 +1,15 @@
 #include "server/http_server.hpp"
 
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 
 #include <thread>
 
+#include "server/guarded_connection.hpp"
 #include "server/pipeline_handler.hpp"
+#include "server/tls_listener.hpp"
 
 namespace mosaic::server {
 
@@ -17,13 +19,16 @@ HttpServer::HttpServer(const config::ServerConfig& config, GenerationSource gene
 
 HttpServer::~HttpServer() {
   if (server_) {
-    server_->stopAll(true);
+    server_->stop();
+    connections_->stop_connections(true);
     pool_->joinAll();
   }
 }
 
 void HttpServer::start() {
-  Poco::Net::ServerSocket socket;
+  // With server.tls, a SecureServerSocket: each connection's handshake runs lazily on its own
+  // connection thread (at the first read), never on the accepting thread.
+  Poco::Net::ServerSocket socket = make_listen_socket(config_.tls);
   socket.bind(Poco::Net::SocketAddress(config_.listen.host, config_.listen.port), true);
   socket.listen(config_.queue);
   port_ = socket.address().port();
@@ -40,8 +45,12 @@ void HttpServer::start() {
   // An explicit pool: without it Poco uses its 16-thread default pool whatever maxThreads says.
   pool_ = std::make_unique<Poco::ThreadPool>(2, config_.threads, 60);
   HandlerShared shared{config_, generation_, &executor_, log_, results_, websockets_};
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new PipelineHandlerFactory(std::move(shared)), *pool_, socket,
-                                                    params);
+  // GuardedConnection instead of Poco's HTTPServer connection: one header deadline per request
+  // (slowloris) and JSON 431/414 for headers over Poco's limits (server/guarded_connection.hpp).
+  Poco::Net::HTTPServerParams::Ptr params_ptr(params);
+  connections_ = new GuardedConnectionFactory(params_ptr, new PipelineHandlerFactory(std::move(shared)),
+                                              {config_.header_timeout, config_.keep_alive_timeout});
+  server_ = std::make_unique<Poco::Net::TCPServer>(connections_, *pool_, socket, params_ptr);
   server_->start();
 }
 
@@ -49,13 +58,14 @@ std::uint16_t HttpServer::port() const { return port_; }
 
 bool HttpServer::drain(std::chrono::milliseconds bound) {
   if (!server_) return true;
-  server_->stopAll(false);  // no new connections; keep-alive connections end after their request
+  server_->stop();  // no new connections
+  connections_->stop_connections(false);  // keep-alive connections end after their request
   const auto until = std::chrono::steady_clock::now() + bound;
   while (server_->currentConnections() > 0 && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   const bool clean = server_->currentConnections() == 0;
-  if (!clean) server_->stopAll(true);
+  if (!clean) connections_->stop_connections(true);
   pool_->joinAll();
   server_.reset();
   return clean;

@@ -14,7 +14,7 @@
 namespace Poco {
 class ThreadPool;
 namespace Net {
-class HTTPServer;
+class TCPServer;
 }
 }  // namespace Poco
 
@@ -25,6 +25,7 @@ struct WebSocketHub;
 
 namespace mosaic::server {
 
+class GuardedConnectionFactory;
 using GenerationSource = std::function<std::shared_ptr<const runtime::Generation>()>;
 
 class HttpServer {
@@ -56,7 +57,8 @@ class HttpServer {
   delivery::ResultStore* results_ = nullptr;
   delivery::WebSocketHub* websockets_ = nullptr;
   std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  GuardedConnectionFactory* connections_ = nullptr;  // owned by server_
+  std::unique_ptr<Poco::Net::TCPServer> server_;
   std::uint16_t port_ = 0;
 };
 

@@ -1,6 +1,6 @@
 #include "trace/trace_context.hpp"
 
-#include <sys/random.h>
+#include "support/random_bytes.hpp"
 
 #include <array>
 #include <cstdint>
@@ -21,29 +21,6 @@ bool all_zero(std::string_view text) {
   return text.find_first_not_of('0') == std::string_view::npos;
 }
 
-// getrandom(2) in blocks, one buffer per thread.
-class RandomBytes {
- public:
-  void fill(std::uint8_t* out, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (used_ == buffer_.size()) refill();
-      out[i] = buffer_[used_++];
-    }
-  }
-
- private:
-  void refill() {
-    std::size_t got = 0;
-    while (got < buffer_.size()) {
-      ssize_t n = ::getrandom(buffer_.data() + got, buffer_.size() - got, 0);
-      if (n < 0) throw std::runtime_error("getrandom failed");
-      got += static_cast<std::size_t>(n);
-    }
-    used_ = 0;
-  }
-  std::array<std::uint8_t, 2048> buffer_{};
-  std::size_t used_ = buffer_.size();
-};
 
 // key = simple-key / multi-tenant-key (lcalpha, digits, "_-*/" and one '@' for tenant@system).
 bool is_tracestate_key(std::string_view key) {
@@ -86,12 +63,11 @@ std::string_view trim(std::string_view text) {
 }  // namespace
 
 std::string random_hex(std::size_t bytes) {
-  thread_local RandomBytes random;
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(2 * bytes, '0');
   do {
     std::array<std::uint8_t, 32> raw{};
-    random.fill(raw.data(), bytes);
+    support::random_bytes(raw.data(), bytes);
     for (std::size_t i = 0; i < bytes; ++i) {
       out[2 * i] = kHex[raw[i] >> 4];
       out[2 * i + 1] = kHex[raw[i] & 0xF];

@@ -30,6 +30,22 @@ mosaic::HeaderList read_headers(mosaic::ConfigReader& reader) {
   return headers;
 }
 
+// `tls: { ca_file, cert_file, key_file, server_name, verify }`; the engine's client reads the files
+// when it is built (a missing one is a ConfigError "tls.ca_file" there).
+mosaic::HttpTlsOptions read_tls(mosaic::ConfigReader& reader) {
+  mosaic::HttpTlsOptions tls;
+  const mosaic::Json* node = reader.raw("tls");
+  if (!node || node->is_null()) return tls;
+  mosaic::ConfigReader values(*node, reader.path("tls"));
+  tls.ca_file = values.string("ca_file", std::string());
+  tls.cert_file = values.string("cert_file", std::string());
+  tls.key_file = values.string("key_file", std::string());
+  tls.server_name = values.string("server_name", std::string());
+  tls.verify = values.boolean("verify", true);
+  values.finish();
+  return tls;
+}
+
 }  // namespace
 
 HttpDownstreamConfig read_config(const mosaic::Json& config) {
@@ -50,6 +66,10 @@ HttpDownstreamConfig read_config(const mosaic::Json& config) {
     throw mosaic::ConfigError("deadline_header", "is not a valid header name (\"\" disables it)");
   }
   out.headers = read_headers(reader);
+  client.tls = read_tls(reader);
+  if (reader.has("tls") && client.base_url.rfind("https://", 0) != 0) {
+    throw mosaic::ConfigError("tls", "is only for an https:// base_url");
+  }
   reader.finish();
   return out;
 }

@@ -11,6 +11,10 @@ class HttpPlugin final : public mosaic::Plugin {
                                                         mosaic::PluginServices& services) override {
     HttpDownstreamConfig config = read_config(spec.config);
     auto client = services.http_client(config.client);  // throws ConfigError("base_url", ...)
+    if (!config.client.tls.verify && config.client.base_url.rfind("https://", 0) == 0) {
+      services.logger().warn("tls verification is off: any certificate is accepted",
+                             {{"downstream", spec.name}, {"base_url", config.client.base_url}});
+    }
     return std::make_unique<HttpDownstream>(std::move(config), std::move(client));
   }
 };

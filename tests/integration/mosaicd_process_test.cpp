@@ -122,5 +122,36 @@ TEST(MosaicdProcess, SigtermLetsRequestsInFlightFinishThenExitsZero) {
   EXPECT_THROW(http_call(port, "GET", "/slow"), Poco::Net::ConnectionRefusedException);
 }
 
+TEST(MosaicdProcess, SigtermUnderLoadFinishesEveryRequestInFlightAndExitsZeroWithinTheDrainBound) {
+  std::uint16_t port = 0;
+  {
+    Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
+    port = probe.address().port();
+  }
+  TempFolder dir;
+  dir.write("p.yaml", kPipeline);
+  const std::string config = dir.write("mosaic.yaml", mock_config(MOSAIC_PLUGIN_DIR, "mock", port));
+  Poco::Pipe err_pipe;
+  Poco::ProcessHandle handle = Poco::Process::launch(MOSAICD_PATH, {"--config", config}, nullptr, nullptr, &err_pipe);
+  Poco::PipeInputStream err(err_pipe);
+  std::string first_line;
+  std::getline(err, first_line);
+  ASSERT_NE(first_line.find("mosaicd listening"), std::string::npos) << first_line;
+
+  // 24 clients each keep one 300 ms request going; SIGTERM lands while all are in flight.
+  constexpr int kClients = 24;
+  std::vector<std::future<HttpReply>> in_flight;
+  for (int i = 0; i < kClients; ++i) {
+    in_flight.push_back(std::async(std::launch::async, [port] { return http_call(port, "GET", "/slow"); }));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  const auto signalled = std::chrono::steady_clock::now();
+  ::kill(handle.id(), SIGTERM);
+  for (auto& reply : in_flight) EXPECT_EQ(reply.get().status, 200);  // none dropped
+  EXPECT_EQ(handle.wait(), 0);
+  EXPECT_LT(ms_since(signalled), 10000);  // server.drain_timeout (default 10 s)
+  EXPECT_THROW(http_call(port, "GET", "/slow"), Poco::Net::ConnectionRefusedException);
+}
+
 }  // namespace
 }  // namespace mosaic::testing

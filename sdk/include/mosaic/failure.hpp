@@ -19,6 +19,9 @@ enum class FailureKind {
   kCircuitOpen,    // refused locally: the downstream's breaker is open
   kBadInput,       // the rendered input cannot be sent (e.g. a forbidden character)
   kError,          // anything else the plugin reports
+  // ABI 3. TLS to the downstream failed; never retried on an unverified connection.
+  kTlsVerifyFailed,     // the peer's certificate was refused: unknown CA, wrong host name, expired
+  kTlsHandshakeFailed,  // the handshake failed otherwise (no common protocol, client cert refused)
 };
 
 struct Failure {
@@ -36,7 +39,8 @@ struct Failure {
   static Failure Of(FailureKind kind, std::string detail = {}) { return {kind, 0, std::move(detail)}; }
 
   // The stable, client-visible name: timeout, cancelled, connect_failed, unavailable,
-  // status_503, bad_response, too_large, shed, circuit_open, bad_input, error.
+  // status_503, bad_response, too_large, shed, circuit_open, bad_input, error, tls_verify_failed,
+  // tls_handshake_failed.
   std::string reason() const {
     switch (kind) {
       case FailureKind::kTimeout: return "timeout";
@@ -50,6 +54,8 @@ struct Failure {
       case FailureKind::kCircuitOpen: return "circuit_open";
       case FailureKind::kBadInput: return "bad_input";
       case FailureKind::kError: return "error";
+      case FailureKind::kTlsVerifyFailed: return "tls_verify_failed";
+      case FailureKind::kTlsHandshakeFailed: return "tls_handshake_failed";
     }
     return "error";
   }

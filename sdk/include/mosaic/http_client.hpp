@@ -30,6 +30,17 @@ struct HttpResponse {
   std::string body;
 };
 
+// TLS for an https:// base_url. Certificate and host name are verified by default against the
+// system's CA store; files are PEM, read when the client is built (a renewed file needs a new
+// client: a config reload).
+struct HttpTlsOptions {
+  std::string ca_file;      // trust these CAs instead of the system store
+  std::string cert_file;    // client certificate (mutual TLS), with key_file
+  std::string key_file;
+  std::string server_name;  // SNI and the name the certificate must carry; default: the URL's host
+  bool verify = true;       // false: any certificate is accepted (the engine warns at load)
+};
+
 struct HttpClientOptions {
   std::string base_url;  // scheme://host:port[/prefix]; only from config, never from a request
   std::size_t max_connections = 50;
@@ -39,6 +50,7 @@ struct HttpClientOptions {
   std::size_t max_response = 8u << 20;
   // Sent on every call with the milliseconds the caller will still wait. Empty: not sent.
   std::string deadline_header = "X-Request-Timeout-Ms";
+  HttpTlsOptions tls;  // ABI 3; used only for https://
 };
 
 class HttpClient {

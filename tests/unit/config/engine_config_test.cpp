@@ -130,7 +130,7 @@ cache: { size: 1MiB }
   EXPECT_EQ(diagnostics.items()[0].str(),
             file +
                 ":1:32: unknown key 'thread' in server (expected one of: listen, threads, "
-                "queue, max_body, header_timeout, keep_alive_timeout, drain_timeout)");
+                "queue, max_body, header_timeout, keep_alive_timeout, drain_timeout, tls)");
   EXPECT_TRUE(HasError(diagnostics, file, 2, 10, "unknown key 'port' in admin"));
   EXPECT_TRUE(HasError(diagnostics, file, 3, 12, "unknown key 'path' in plugins"));
   EXPECT_TRUE(HasError(diagnostics, file, 5, 26, "unknown key 'timeot' in downstream 'users'"));

@@ -32,6 +32,7 @@ TEST(LoggingOffloadConfig, DefaultsWhenAbsent) {
   EXPECT_EQ(config->offload.threads, 0);  // one per core
   EXPECT_EQ(config->offload.threshold, 100u * 1024);
   EXPECT_EQ(config->offload.timeout, 1s);
+  EXPECT_EQ(config->offload.nice, 10);
   EXPECT_EQ(config->monitor.tick, 100ms);
   EXPECT_EQ(config->monitor.lag_warn, 50ms);
 }
@@ -46,7 +47,7 @@ TEST(LoggingOffloadConfig, ReadsEveryKey) {
   max_field: 4KiB
   slow_request: 250ms
   queue: 1000
-offload: { threads: 3, queue: 16, threshold: 1MiB, timeout: 300ms }
+offload: { threads: 3, queue: 16, threshold: 1MiB, timeout: 300ms, nice: 0 }
 monitor: { tick: 20ms, lag_warn: 200ms }
 )"));
   dir.mkdir("logs");
@@ -64,6 +65,7 @@ monitor: { tick: 20ms, lag_warn: 200ms }
   EXPECT_EQ(config->offload.queue, 16);
   EXPECT_EQ(config->offload.threshold, 1u << 20);
   EXPECT_EQ(config->offload.timeout, 300ms);
+  EXPECT_EQ(config->offload.nice, 0);
   EXPECT_EQ(config->monitor.tick, 20ms);
   EXPECT_EQ(config->monitor.lag_warn, 200ms);
 }

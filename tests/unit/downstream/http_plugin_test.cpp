@@ -213,7 +213,8 @@ TEST_F(HttpPluginTest, ClientOptionsComeFromConfig) {
 
 TEST_F(HttpPluginTest, ConfigErrorsNameTheKey) {
   EXPECT_EQ(config_error({}), "base_url: is required");
-  EXPECT_EQ(config_error({{"base_url", "https://example.com"}}), "base_url: https is not supported yet");
+  EXPECT_EQ(config_error({{"base_url", "ftp://example.com"}}),
+            "base_url: expected an http:// or https:// URL such as http://127.0.0.1:8080");
   EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"bogus", 1}}), "bogus: unknown key");
   EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"max_connections", 0}}),
             "max_connections: must be between 1 and 10000");

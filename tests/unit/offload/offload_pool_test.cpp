@@ -1,6 +1,11 @@
 // The offload pool: bounded threads, a bounded queue that refuses at once, queue deadlines,
 // withdrawal, and errors carried back to the caller.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <atomic>
 #include <future>
@@ -202,6 +207,21 @@ TEST(OffloadPool, StoppingWithdrawsWhatIsQueued) {
   release.count_down();
   stopper.get();
   EXPECT_FALSE(ran.load());
+}
+
+TEST(OffloadPool, ItsThreadsRunNicerThanTheProcess) {
+  auto o = options(1, 10);
+  o.nice = 5;
+  OffloadPool pool(o);
+  errno = 0;
+  const int process = ::getpriority(PRIO_PROCESS, 0);
+  ASSERT_EQ(errno, 0);
+  int in_pool = -100;
+  ASSERT_EQ(pool.run([&] { in_pool = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid))); },
+                     in(10s)),
+            Outcome::kDone);
+  EXPECT_EQ(in_pool, std::min(19, process + 5));
+  EXPECT_EQ(::getpriority(PRIO_PROCESS, 0), process);  // the calling thread is untouched
 }
 
 TEST(OffloadPool, QueueWaitsAreObserved) {

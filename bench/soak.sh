@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Soak: the dashboard pipeline for REQUESTS requests (default 1,000,000) through mosaicd with wrk,
+# against mock downstreams failing FAIL_RATE (10%) and hanging HANG_RATE (1%) of calls (a hung
+# call ends at its timeout). Reports RSS after warm-up and at the end (growth %), open fds and
+# threads before and after the load, and the status counts (5xx only from critical failures).
+# Usage: REQUESTS=100000 bash bench/soak.sh [build dir, default build]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+requests=${REQUESTS:-1000000}
+connections=${CONNECTIONS:-32}
+port=${PORT:-18480}
+work=$(mktemp -d /tmp/mosaic-soak.XXXXXX)
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+mkdir -p "$work/pipelines"
+cat >"$work/mosaic.yaml" <<YAML
+server: { listen: 127.0.0.1:$port, threads: 64, queue: 256 }
+admin: { listen: 127.0.0.1:0 }
+logging: { level: warn }
+plugins: { paths: [$PWD/$build/plugins] }
+downstreams:
+  users:
+    plugin: mock
+    timeout: 200ms
+    config: { latency: 2ms, fail_rate: ${FAIL_RATE:-0.10}, hang_rate: ${HANG_RATE:-0.01} }
+pipelines: [pipelines/*.yaml]
+YAML
+cat >"$work/pipelines/dashboard.yaml" <<'YAML'
+endpoint: GET /dashboard/{userId}
+deadline: 1500ms
+steps:
+  auth:    { call: users, class: critical,   with: { body: { token: "t-${params.userId}" } } }
+  profile: { call: users, class: degradable, with: { body: { name: "Ada" } } }
+  orders:  { call: users, class: degradable, with: { body: [1, 2, 3] } }
+  recs:    { call: users, class: background, with: { body: ["b-1"] } }
+response:
+  user: { auth: "${steps.auth}", profile: "${steps.profile}" }
+  orders: "${steps.orders}"
+YAML
+"$build/bin/mosaicd" --config "$work/mosaic.yaml" 2>"$work/mosaicd.err" &
+pid=$!
+for _ in $(seq 100); do curl -fso /dev/null "http://127.0.0.1:$port/dashboard/1" 2>/dev/null && break; sleep 0.1; done
+snapshot() {  # rss_kb fds threads
+  echo "$(awk '/VmRSS/{print $2}' /proc/$pid/status) $(ls /proc/$pid/fd | wc -l) $(awk '/Threads/{print $2}' /proc/$pid/status)"
+}
+read -r rss0 fds0 threads0 < <(snapshot)
+# Warm-up: 5% of the requests (pools and caches reach their working size).
+warm=$(( requests / 20 ))
+wrk -t2 -c"$connections" -d600s --timeout 5s -s <(printf 'local n=0\nrequest=function() n=n+1; if n>%d then wrk.thread:stop() end; return wrk.format(nil, "/dashboard/"..n) end\n' $(( warm / 2 ))) "http://127.0.0.1:$port" >"$work/warm.txt"
+read -r rss1 fds1 threads1 < <(snapshot)
+start=$(date +%s)
+wrk -t2 -c"$connections" -d3600s --timeout 5s --latency -s <(printf 'local n=0\nrequest=function() n=n+1; if n>%d then wrk.thread:stop() end; return wrk.format(nil, "/dashboard/"..n) end\n' $(( (requests - warm) / 2 ))) "http://127.0.0.1:$port" >"$work/load.txt"
+elapsed=$(( $(date +%s) - start ))
+read -r rss2 _ _ < <(snapshot)
+sleep "${SETTLE:-35}"  # idle step-pool threads leave after 30 s; keep-alive connections close
+read -r rss3 fds3 threads3 < <(snapshot)
+statuses=$(grep -hE "Non-2xx|requests in|Socket errors" "$work/load.txt" || true)
+echo "requests: $requests (warm-up $warm) in ${elapsed}s, $connections connections"
+echo "$statuses"
+grep -A4 "Latency Distribution" "$work/load.txt" || true
+echo "rss kB: start $rss0, after warm-up $rss1, end of load $rss2, settled $rss3;" \
+     "growth after warm-up $(awk -v a="$rss1" -v b="$rss2" 'BEGIN{printf "%.2f", (b-a)*100/a}')%"
+echo "fds: baseline $fds0 (after warm-up $fds1), settled $fds3; threads: baseline $threads0 (after warm-up $threads1), settled $threads3"
+curl -s "http://127.0.0.1:$port/dashboard/1" -o /dev/null -w "still serving: %{http_code}\n"

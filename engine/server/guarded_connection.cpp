@@ -1,0 +1,242 @@
+#include "server/guarded_connection.hpp"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponseImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Timestamp.h>
+
+#include <memory>
+#include <string>
+
+#include "response/error_body.hpp"
+#include "server/request_id.hpp"
+
+namespace mosaic::server {
+
+using Poco::Net::HTTPResponse;
+
+HeaderWatchdog::HeaderWatchdog() : thread_([this] { loop(); }) {}
+
+HeaderWatchdog::~HeaderWatchdog() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+std::uint64_t HeaderWatchdog::enroll(const Poco::Net::StreamSocket& socket, Clock::time_point deadline) {
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(mutex_);
+    id = next_id_++;
+    entries_.emplace(id, Entry{socket, deadline, true});
+  }
+  wake_.notify_all();
+  return id;
+}
+
+void HeaderWatchdog::arm(std::uint64_t id, Clock::time_point deadline) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(id);
+    if (it == entries_.end()) return;
+    it->second.deadline = deadline;
+    it->second.armed = true;
+  }
+  wake_.notify_all();
+}
+
+void HeaderWatchdog::disarm(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it != entries_.end()) it->second.armed = false;
+}
+
+void HeaderWatchdog::leave(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  entries_.erase(id);
+}
+
+void HeaderWatchdog::loop() {
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    auto next = Clock::time_point::max();
+    const auto now = Clock::now();
+    for (auto& [id, entry] : entries_) {
+      if (!entry.armed) continue;
+      if (entry.deadline <= now) {
+        // Shutting the socket down (not closing it: the fd stays owned by the connection) makes
+        // the connection thread's blocked receive return, and its loop ends.
+        entry.armed = false;
+        try {
+          entry.socket.shutdown();
+        } catch (...) {  // already gone: nothing to free
+        }
+        closed_.fetch_add(1);
+        continue;
+      }
+      next = std::min(next, entry.deadline);
+    }
+    if (next == Clock::time_point::max()) {
+      wake_.wait(lock);
+    } else {
+      wake_.wait_until(lock, next);
+    }
+  }
+}
+
+namespace {
+
+// Poco 1.11 reports its fixed header limits only as MessageException text.
+int status_for(const Poco::Net::MessageException& error) {
+  const std::string& text = error.message();
+  if (text.find("URI") != std::string::npos && text.find("too long") != std::string::npos) return 414;
+  if (text.find("header fields") != std::string::npos || text.find("Field name") != std::string::npos ||
+      text.find("Field value") != std::string::npos) {
+    return 431;
+  }
+  return 400;
+}
+
+void send_refusal(Poco::Net::HTTPServerSession& session, int status) {
+  response::ErrorBody error{status, "bad_request", "the request is malformed", {}, {}};
+  if (status == 431) error = {431, "headers_too_large", "a request header field is too large or there are too many", {}, {}};
+  if (status == 414) error = {414, "uri_too_long", "the request target is too long", {}, {}};
+  const std::string request_id = generate_request_id();
+  const std::string body = response::serialize_error(error, request_id);
+  Poco::Net::HTTPServerResponseImpl response(session);
+  response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+  response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status));
+  response.setContentType("application/json");
+  response.set("X-Request-Id", request_id);
+  response.setContentLength(static_cast<std::streamsize>(body.size()));
+  response.setKeepAlive(false);
+  response.sendBuffer(body.data(), body.size());
+  session.setKeepAlive(false);
+}
+
+void send_plain_error(Poco::Net::HTTPServerSession& session, HTTPResponse::HTTPStatus status) {
+  Poco::Net::HTTPServerResponseImpl response(session);
+  response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+  response.setStatusAndReason(status);
+  response.setKeepAlive(false);
+  response.setContentLength(0);
+  response.send();
+  session.setKeepAlive(false);
+}
+
+}  // namespace
+
+void ConnectionRegistry::add(GuardedConnection* connection) {
+  std::lock_guard lock(mutex_);
+  connections_.insert(connection);
+  if (stopped_) connection->on_server_stopped(true);  // accepted just before the stop
+}
+
+void ConnectionRegistry::remove(GuardedConnection* connection) {
+  std::lock_guard lock(mutex_);
+  connections_.erase(connection);
+}
+
+void ConnectionRegistry::stop_all(bool abort_current) {
+  // Held throughout: a connection cannot be destroyed while it is being stopped.
+  std::lock_guard lock(mutex_);
+  stopped_ = true;
+  for (GuardedConnection* connection : connections_) connection->on_server_stopped(abort_current);
+}
+
+GuardedConnection::GuardedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+                                     Poco::Net::HTTPRequestHandlerFactory::Ptr factory, HeaderWatchdog& watchdog,
+                                     ConnectionRegistry& registry, GuardSettings settings)
+    : TCPServerConnection(socket),
+      registry_(registry),
+      params_(std::move(params)),
+      factory_(std::move(factory)),
+      watchdog_(watchdog),
+      settings_(settings) {
+  registry_.add(this);
+}
+
+GuardedConnection::~GuardedConnection() { registry_.remove(this); }
+
+void GuardedConnection::run() {
+  const std::string server_name = params_->getSoftwareVersion();
+  Poco::Net::HTTPServerSession session(socket(), params_);
+  struct Enrolment {
+    HeaderWatchdog& watchdog;
+    std::uint64_t id;
+    ~Enrolment() { watchdog.leave(id); }
+  } enrolment{watchdog_, watchdog_.enroll(socket(), HeaderWatchdog::Clock::now() + settings_.header_timeout)};
+
+  while (!stopped_ && session.hasMoreRequests()) {
+    try {
+      std::lock_guard lock(mutex_);
+      if (stopped_) break;
+      Poco::Net::HTTPServerResponseImpl response(session);
+      Poco::Net::HTTPServerRequestImpl request(response, session, params_);  // reads the header block
+      watchdog_.disarm(enrolment.id);
+
+      response.setDate(Poco::Timestamp());
+      response.setVersion(request.getVersion());
+      response.setKeepAlive(params_->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
+      if (!server_name.empty()) response.set("Server", server_name);
+      try {
+        std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(factory_->createRequestHandler(request));
+        if (handler) {
+          if (request.getExpectContinue() && response.getStatus() == HTTPResponse::HTTP_OK) response.sendContinue();
+          handler->handleRequest(request, response);
+          session.setKeepAlive(params_->getKeepAlive() && response.getKeepAlive() && session.canKeepAlive());
+        } else {
+          send_plain_error(session, HTTPResponse::HTTP_NOT_IMPLEMENTED);
+        }
+      } catch (Poco::Exception&) {
+        if (!response.sent()) {
+          try {
+            send_plain_error(session, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
+          } catch (...) {
+          }
+        }
+        throw;
+      }
+      // The next request must start within keep_alive_timeout and its headers end within
+      // header_timeout after that.
+      watchdog_.arm(enrolment.id,
+                    HeaderWatchdog::Clock::now() + settings_.keep_alive_timeout + settings_.header_timeout);
+    } catch (Poco::Net::NoMessageException&) {
+      break;
+    } catch (Poco::Net::MessageException& error) {
+      try {
+        send_refusal(session, status_for(error));
+        // Closing with unread request bytes would send a reset that can destroy the answer in
+        // the client's buffer: stop sending, read what is left for a moment, then close.
+        socket().shutdownSend();
+        socket().setReceiveTimeout(Poco::Timespan(0, 100000));
+        char rest[4096];
+        for (int i = 0; i < 64 && socket().receiveBytes(rest, sizeof rest) > 0; ++i) {
+        }
+      } catch (...) {  // the client is gone or the watchdog closed it
+      }
+      break;
+    } catch (Poco::Exception&) {
+      break;  // network errors (reset, timeout, socket shut down by the watchdog or a stop)
+    }
+  }
+}
+
+void GuardedConnection::on_server_stopped(bool abort_current) {
+  stopped_ = true;
+  // Graceful: a connection between requests closes now; one in a request sees stopped_ after
+  // answering it and closes then (not waiting here keeps drain()'s bound a bound).
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!abort_current && !lock.try_lock()) return;
+  try {
+    socket().shutdown();
+  } catch (...) {
+  }
+}
+
+}  // namespace mosaic::server
