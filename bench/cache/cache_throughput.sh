@@ -57,7 +57,8 @@ run_one() {
 for round in $(seq 1 "$ROUNDS"); do
   if [ $((round % 2)) = 1 ]; then order="none memory memcached"; else order="memcached memory none"; fi
   for name in $order; do run_one "$name"; done
-  echo "round $round: none ${RPS[none]##* } memory ${RPS[memory]##* } memcached ${RPS[memcached]##* }" >&2
+  last() { echo "$1" | awk '{ print $NF }'; }
+  echo "round $round: none $(last "${RPS[none]}") memory $(last "${RPS[memory]}") memcached $(last "${RPS[memcached]}") req/s" >&2
 done
 for other in none memory memcached; do kill -CONT "${PID[$other]}"; done
 

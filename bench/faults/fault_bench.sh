@@ -12,9 +12,9 @@
 #
 # For each case a fresh mosaicd (Release, pinned to SERVER_CPU, resilience settings left at their
 # defaults except where named) is warmed up, then wrk --latency runs CONNS connections for SECS
-# seconds on LOAD_CPU, beside nginx (one worker; wrk at nice 10 so that nginx is not starved). Printed per case: requests/s, p50, p99, the
-# status mix (and how many pages were partial) and mosaicd's open file descriptors before the
-# run, at its end, and one second after it.
+# seconds on LOAD_CPU, beside nginx (one worker; wrk at nice 10 so that nginx is not starved).
+# Printed per case: requests/s, p50, p99, the status mix (and how many pages were partial) and
+# mosaicd's open file descriptors before the run, at its end, and one second after it.
 #
 #   bash bench/faults/fault_bench.sh                  # SECS=10 CONNS=64
 #   SECS=5 CASES="healthy degradable_hung" bash bench/faults/fault_bench.sh
@@ -174,5 +174,6 @@ for name in $CASES; do
   kill "$pid" && wait "$pid" 2>/dev/null || true
 done
 echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk -t$THREADS -c$CONNS -d${SECS}s on cpu $LOAD_CPU with nginx (1 worker); mosaicd on cpu $SERVER_CPU;" \
   "commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- engine plugins sdk 2>/dev/null || echo '+uncommitted')"

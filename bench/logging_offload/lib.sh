@@ -12,7 +12,6 @@ PIDS=()
 # that off.
 BENCH_NICE=${BENCH_NICE:--10}
 [ "$(id -u)" = 0 ] || BENCH_NICE=0
-run_at() { local cpus=$1; shift; nice -n "$BENCH_NICE" taskset -c "$cpus" "$@"; }
 # A wrk run is bounded even if something wedges (the duration plus a minute).
 bounded() { local secs=$1; shift; timeout "$((secs + 60))" "$@"; }
 
@@ -70,7 +69,8 @@ YAML
 # start_mosaicd CONFIG PORT CPUS -> waits until the port answers
 start_mosaicd() {
   local config=$1 port=$2 cpus=$3
-  run_at "$cpus" "$BUILD/bin/mosaicd" --config "$config" 2>>"$WORK/mosaicd.stderr" &
+  # Not through a shell function: $! must be mosaicd itself (nice and taskset exec it).
+  nice -n "$BENCH_NICE" taskset -c "$cpus" "$BUILD/bin/mosaicd" --config "$config" 2>>"$WORK/mosaicd.stderr" &
   LAST_PID=$!
   PIDS+=($LAST_PID)
   for _ in $(seq 1 100); do
@@ -107,5 +107,20 @@ pct_ms_of() {
 
 # CPU time (user + system) a process has used so far, in milliseconds.
 cpu_ms_of_pid() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
+
+# Waits (up to QUIET_WAIT seconds) until the 1-minute load average is below QUIET_LOAD, so that a
+# run does not start in the middle of somebody else's build. Prints the load it started at.
+wait_for_quiet() {
+  local waited=0 load
+  while :; do
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    if awk -v l="$load" -v q="${QUIET_LOAD:-1.5}" 'BEGIN { exit !(l < q) }' || (( waited >= ${QUIET_WAIT:-0} )); then
+      echo "$load"
+      return
+    fi
+    sleep 5
+    waited=$((waited + 5))
+  done
+}
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }

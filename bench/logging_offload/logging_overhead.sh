@@ -9,6 +9,7 @@
 #
 #   bash bench/logging_offload/logging_overhead.sh            # ROUNDS=7 SECS=10 CONNS=64
 #   ROUNDS=3 SECS=5 bash bench/logging_offload/logging_overhead.sh
+#   QUIET_WAIT=600 QUIET_LOAD=1.5 ...   # each run first waits (up to 600 s) for a quiet machine
 source "$(dirname "$0")/lib.sh"
 
 ROUNDS=${ROUNDS:-7}
@@ -34,7 +35,8 @@ url() { echo "http://127.0.0.1:$1/dashboard/42"; }
 # request to $WORK/NAME.cpu (CPU per request is much less sensitive than req/s to whatever else
 # the machine is doing).
 run() {
-  local out cpu_before cpu_after
+  local out cpu_before cpu_after load
+  load=$(wait_for_quiet)
   cpu_before=$(cpu_ms_of_pid "$3")
   out=$(wrk_run "$CLIENT_CPU" 1 "$CONNS" "$SECS" "$(url "$2")")
   cpu_after=$(cpu_ms_of_pid "$3")
@@ -45,8 +47,8 @@ run() {
   cpu_us=$(awk -v c=$((cpu_after - cpu_before)) -v n="$requests" 'BEGIN { printf "%.1f", c * 1000 / n }')
   echo "$rps" >>"$WORK/$1.rps"
   echo "$cpu_us" >>"$WORK/$1.cpu"
-  printf '  %-8s %10s req/s  p99 %8s ms  %6s us CPU/request  non-2xx %s\n' "$1" "$rps" "$(pct_ms_of 99 <<<"$out")" \
-    "$cpu_us" "$non2xx"
+  printf '  %-8s %10s req/s  p99 %8s ms  %6s us CPU/request  non-2xx %s  (load %s)\n' "$1" "$rps" \
+    "$(pct_ms_of 99 <<<"$out")" "$cpu_us" "$non2xx" "$load"
 }
 
 echo "warm-up"

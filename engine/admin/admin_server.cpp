@@ -75,7 +75,15 @@ Json readiness(const AdminHooks& hooks, bool& ready) {
   for (const auto& name : wanted) plugins_loaded = plugins_loaded && have.count(name) > 0;
   const bool draining = hooks.draining();
   ready = loaded && plugins_loaded && !draining;
+  json::object cache{{"backend", nullptr}, {"degraded", false}};
+  if (hooks.cache) {
+    // A degraded cache is reported, never a reason to take the instance out of rotation:
+    // requests go on uncached.
+    auto [backend, degraded] = hooks.cache();
+    if (!backend.empty()) cache = {{"backend", backend}, {"degraded", degraded}};
+  }
   return json::object{{"ready", ready},
+                      {"cache", std::move(cache)},
                       {"generation", generation ? generation->number : 0},
                       {"checks", json::object{{"config_loaded", loaded},
                                               {"plugins_loaded", plugins_loaded},

@@ -36,6 +36,8 @@ struct AdminHooks {
   std::function<runtime::ReloadResult()> reload;
   std::function<bool()> draining;
   std::function<std::vector<downstream::LoadedPluginInfo>()> plugins;
+  // "memory" / "memcached", and whether it is degraded; empty when there is no cache.
+  std::function<std::pair<std::string, bool>()> cache;
 };
 
 class AdminServer {

@@ -40,6 +40,9 @@ class Cache {
   virtual const char* backend() const = 0;
   // True when other processes see the same entries (memcached): leases are worth taking.
   virtual bool shared() const = 0;
+  // True while some of the backend is skipped because it failed (a memcached breaker is open):
+  // requests go on uncached there. Reported by /readyz without failing it.
+  virtual bool degraded() const { return false; }
 };
 
 }  // namespace mosaic::cache

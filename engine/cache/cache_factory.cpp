@@ -16,6 +16,7 @@ std::shared_ptr<SwrCache> make_swr_cache(const config::CacheConfig& config, Logg
   } else {
     MemoryCache::Options options;
     options.max_bytes = config.max_bytes;
+    options.metrics = true;
     backend = std::make_shared<MemoryCache>(std::move(options));
   }
   SwrCache::Options options;

@@ -51,6 +51,12 @@ class MemcachedCache : public Cache {
   CacheStatus del(std::string_view key) override;
   const char* backend() const override { return "memcached"; }
   bool shared() const override { return true; }
+  bool degraded() const override {
+    for (std::size_t i = 0; i < servers_.size(); ++i) {
+      if (breaker_state(i) != CacheBreaker::State::kClosed) return true;
+    }
+    return false;
+  }
 
   CacheBreaker::State breaker_state(std::size_t server) const { return servers_[server]->breaker.state(); }
   std::size_t server_count() const { return servers_.size(); }

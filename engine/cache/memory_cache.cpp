@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "metrics/registry.hpp"
+
 namespace mosaic::cache {
 
 const char* to_string(CacheStatus status) {
@@ -23,6 +25,21 @@ MemoryCache::MemoryCache(Options options) : options_(std::move(options)) {
   shard_limit_ = options_.max_bytes / n;
   shards_.reserve(n);
   for (std::size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>());
+  if (!options_.metrics) return;
+  auto& registry = metrics::Registry::global();
+  auto add = [&](const char* name, const char* help, std::function<double()> read) {
+    gauges_.emplace_back(name, registry.gauge_callback(name, help, {}, std::move(read)));
+  };
+  add("mosaic_cache_memory_bytes", "Bytes held by the memory cache backend (keys, values, overhead).",
+      [this] { return static_cast<double>(bytes()); });
+  add("mosaic_cache_memory_entries", "Entries held by the memory cache backend.",
+      [this] { return static_cast<double>(entries()); });
+  add("mosaic_cache_memory_evictions", "Entries the memory cache backend evicted for room (since start).",
+      [this] { return static_cast<double>(evictions()); });
+}
+
+MemoryCache::~MemoryCache() {
+  for (const auto& [name, id] : gauges_) metrics::Registry::global().remove_gauge_callback(name, {}, id);
 }
 
 MemoryCache::Shard& MemoryCache::shard_for(std::string_view key) {

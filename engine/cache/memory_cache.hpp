@@ -27,10 +27,15 @@ class MemoryCache : public Cache {
     std::uint64_t max_bytes = 256ull << 20;
     std::size_t shards = 16;
     std::function<Clock::time_point()> now;  // tests move time; empty: the steady clock
+    // Export mosaic_cache_memory_{bytes,entries,evictions} (scrape-time gauges) while it lives.
+    bool metrics = false;
   };
 
   explicit MemoryCache(Options options);
   MemoryCache() : MemoryCache(Options{}) {}
+  ~MemoryCache() override;
+  MemoryCache(const MemoryCache&) = delete;
+  MemoryCache& operator=(const MemoryCache&) = delete;
 
   CacheGet get(std::string_view key) override;
   CacheStatus set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) override;
@@ -68,6 +73,7 @@ class MemoryCache : public Cache {
   Options options_;
   std::uint64_t shard_limit_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<std::pair<std::string, std::uint64_t>> gauges_;  // name, registration id
 };
 
 }  // namespace mosaic::cache

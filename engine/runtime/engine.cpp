@@ -118,6 +118,10 @@ std::unique_ptr<Engine> Engine::create(const std::string& config_path, config::D
     std::lock_guard lock(self->generation_mutex_);
     return self->plugins_;
   };
+  hooks.cache = [self]() -> std::pair<std::string, bool> {
+    if (!self->cache_) return {};
+    return {self->cache_->backend().backend(), self->cache_->backend().degraded()};
+  };
   engine->admin_ = std::make_unique<admin::AdminServer>(engine->generation_->config.admin, std::move(hooks));
   engine->register_metrics();
   return engine;

@@ -175,6 +175,24 @@ TEST(Admin, ReadinessFailsWhileDraining) {
   EXPECT_EQ(engine.admin("GET", "/healthz").status, 200);
 }
 
+TEST(Admin, ReadinessReportsADegradedCacheWithoutFailing) {
+  const std::string page =
+      "endpoint: GET /c/{id}\nsteps:\n"
+      "  a: { call: svc, with: { body: 1 }, cache: { key: \"k:${params.id}\", ttl: 60s, stale: 60s } }\n";
+  // Nothing listens on port 1: every cache call is refused and the cache breaker opens.
+  EngineUnderTest engine("  svc: { plugin: mock }\n", {{"c.yaml", page}},
+                         "admin: { listen: 127.0.0.1:0 }\n"
+                         "cache: { backend: memcached, servers: [\"127.0.0.1:1\"], timeout: 50ms }\n");
+  auto before = engine.admin("GET", "/readyz");
+  EXPECT_EQ(before.json().at("cache").at("backend"), "memcached");
+  EXPECT_EQ(before.json().at("cache").at("degraded"), false);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(engine.get("/c/" + std::to_string(i)).status, 200);
+  auto after = engine.admin("GET", "/readyz");
+  EXPECT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(after.json().at("ready"), true);
+  EXPECT_EQ(after.json().at("cache").at("degraded"), true) << after.body;
+}
+
 // W3C trace context: a valid traceparent is continued (same trace id, a new span id per call),
 // an invalid one is replaced by a new trace, and tracestate goes along only with a valid parent.
 class TraceTest : public ::testing::Test {

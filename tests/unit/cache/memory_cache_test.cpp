@@ -1,6 +1,8 @@
 // MemoryCache: values in and out, TTL, add semantics, the byte bound and LRU eviction.
 #include "cache/memory_cache.hpp"
 
+#include "metrics/registry.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -146,6 +148,21 @@ TEST(MemoryCache, ConcurrentReadersAndWritersKeepItConsistent) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(bad.load(), 0);
   EXPECT_LE(cache.bytes(), options.max_bytes);
+}
+
+TEST(MemoryCache, ExportsItsSizeWhileItLives) {
+  {
+    MemoryCache::Options options;
+    options.metrics = true;
+    MemoryCache cache(options);
+    cache.set("k", "value", 10s);
+    const std::string text = metrics::Registry::global().render();
+    EXPECT_NE(text.find("mosaic_cache_memory_bytes " + std::to_string(MemoryCache::charge("k", "value"))),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("mosaic_cache_memory_entries 1"), std::string::npos);
+  }
+  EXPECT_EQ(metrics::Registry::global().render().find("mosaic_cache_memory_entries 1"), std::string::npos);
 }
 
 }  // namespace

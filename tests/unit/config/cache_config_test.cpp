@@ -3,6 +3,7 @@
 
 #include "config/engine_config.hpp"
 #include "config_test_support.hpp"
+#include "runtime/reload.hpp"
 
 namespace mosaic::config {
 namespace {
@@ -124,6 +125,24 @@ steps:
   EXPECT_TRUE(HasError(diagnostics, file, 5, 45, "ttl"));
   EXPECT_TRUE(HasError(diagnostics, file, 5, 56, "stale"));
   EXPECT_TRUE(HasError(diagnostics, file, 6, 28, "expected a mapping"));
+}
+
+TEST(CacheConfig, ChangingItNeedsARestart) {
+  TempDir dir;
+  const std::string before = dir.write("a.yaml", "cache: { backend: memory, max_bytes: 64MiB }\n");
+  const std::string after = dir.write(
+      "b.yaml", "cache: { backend: memcached, servers: [127.0.0.1:11211], timeout: 20ms, prefix: \"x:\" }\n");
+  Diagnostics diagnostics;
+  auto running = load_engine_config(before, diagnostics);
+  auto next = load_engine_config(after, diagnostics);
+  ASSERT_TRUE(running && next) << diagnostics.str();
+  runtime::check_restart_only_settings(*running, *running, diagnostics);
+  EXPECT_TRUE(diagnostics.ok()) << diagnostics.str();
+  runtime::check_restart_only_settings(*running, *next, diagnostics);
+  const std::string text = diagnostics.str();
+  for (const char* key : {"cache.backend", "cache.max_bytes", "cache.servers", "cache.timeout", "cache.prefix"}) {
+    EXPECT_NE(text.find(std::string(key) + " cannot change on reload"), std::string::npos) << key << "\n" << text;
+  }
 }
 
 }  // namespace
