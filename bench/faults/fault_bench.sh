@@ -16,8 +16,11 @@
 # Printed per case: requests/s, p50, p99, the status mix (and how many pages were partial) and
 # mosaicd's open file descriptors before the run, at its end, and one second after it.
 #
-#   bash bench/faults/fault_bench.sh                  # SECS=10 CONNS=64
-#   SECS=5 CASES="healthy degradable_hung" bash bench/faults/fault_bench.sh
+#   bash bench/faults/fault_bench.sh                  # ROUNDS=3 SECS=10 CONNS=64
+#   ROUNDS=1 SECS=5 CASES="healthy degradable_hung" bash bench/faults/fault_bench.sh
+#
+# Each case runs ROUNDS times (order reversed every other round, so a slow spell of a shared
+# machine does not fall on one case only); the table at the end has the medians.
 #
 # Needs: nginx-light libnginx-mod-http-echo wrk (apt-get install -y nginx-light
 # libnginx-mod-http-echo wrk), taskset, curl.
@@ -28,6 +31,7 @@ ROOT="$(cd "$BENCH_DIR/../.." && pwd)"
 BUILD="${MOSAIC_BENCH_BUILD:-$ROOT/build-bench-faults}"
 WORK="$(mktemp -d /tmp/mosaic-fault-bench.XXXXXX)"
 SECS=${SECS:-10}
+ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
 SERVER_CPU=${SERVER_CPU:-1}
@@ -106,13 +110,13 @@ PIDS+=("$NGINX_PID")
 wait_for "http://127.0.0.1:$NGINX_PORT/user" || { echo "nginx did not start:"; cat "$WORK/nginx/logs/"*; exit 1; } >&2
 
 # --- mosaicd per case -------------------------------------------------------------------------
-write_config() {  # NAME PORT ORDERS_EXTRA -> mosaic.yaml path
-  local dir="$WORK/$1" port=$2 extra=$3
+write_config() {  # NAME PORT ADMIN_PORT ORDERS_EXTRA -> mosaic.yaml path
+  local dir="$WORK/$1" port=$2 admin=$3 extra=$4
   mkdir -p "$dir"
   cp "$BENCH_DIR"/pipelines/*.yaml "$dir/"
   cat >"$dir/mosaic.yaml" <<YAML
 server:   { listen: 127.0.0.1:$port, threads: 128, queue: 1024 }
-admin:    { listen: 127.0.0.1:0 }
+admin:    { listen: 127.0.0.1:$admin }
 plugins:  { paths: [$BUILD/plugins] }
 logging:  { level: off }
 downstreams:
@@ -134,8 +138,11 @@ fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 rps_of() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }'; }
 errors_of() { awk '/Socket errors:/ { gsub(",", ""); n = $4 + $6 + $8 + $10 } END { print n + 0 }'; }
 status_of() { awk '/^STATUS/ { $1 = ""; sub(/^ /, ""); print }'; }
-pct_of() {  # a wrk --latency percentile line, as printed ("99%  12.34ms")
-  awk -v p="$1%" '$1 == p { print $2 }'
+pct_ms_of() {  # a wrk --latency percentile line ("99%  12.34ms") in milliseconds
+  awk -v p="$1%" '$1 == p {
+    v = $2; unit = v; gsub(/[0-9.]/, "", unit); gsub(/[a-z]/, "", v)
+    if (unit == "us") v = v / 1000; else if (unit == "s") v = v * 1000; else if (unit == "m") v = v * 60000
+    printf "%.2f\n", v }'
 }
 
 declare -A URL EXTRA
@@ -149,29 +156,80 @@ EXTRA[degradable_hung_bulkhead_only]="    breaker: off"
 EXTRA[degradable_hung_bulkhead_16]="    breaker: off
     bulkhead: { max_concurrent: 16, max_queue: 16 }"
 
-printf "%-32s %10s %9s %9s  %-40s %s\n" case "req/s" "p50" "p99" "status mix" "mosaicd fds before/end/+1s"
-for name in $CASES; do
-  port=$(free_port)
-  config=$(write_config "$name" "$port" "${EXTRA[$name]:-}")
-  taskset -c "$SERVER_CPU" "$BUILD/bin/mosaicd" --config "$config" 2>>"$WORK/mosaicd.stderr" &
-  pid=$!
-  PIDS+=("$pid")
-  url="http://127.0.0.1:$port${URL[$name]}"
-  wait_for "$url" || { echo "mosaicd did not start:" >&2; cat "$WORK/mosaicd.stderr" >&2; exit 1; }
+resilience_of() {  # ADMIN_PORT
+  curl -s "http://127.0.0.1:$1/metrics" | awk '
+    /^mosaic_breaker_transitions_total\{downstream="(orders|users)",to="open"\}/ { open += $2 }
+    /^mosaic_bulkhead_shed_total\{downstream="(orders|users)"/ { shed += $2 }
+    /^mosaic_breaker_rejected_total\{downstream="(orders|users)"\}/ { rejected += $2 }
+    /^mosaic_step_calls_total\{downstream="orders",outcome="timeout"\}/ { timeouts += $2 }
+    /^mosaic_step_calls_total\{downstream="users",outcome=/ && !/outcome="ok"/ && $2 > 0 {
+      split($1, parts, "outcome=\""); sub(/".*/, "", parts[2]); users = users " " parts[2] ":" $2 }
+    END { printf "breaker opened %d, circuit_open %d, shed %d, orders timeouts %d, users failures:%s",
+                 open, rejected, shed, timeouts, users == "" ? " 0" : users }'
+}
+
+# start_mosaicd NAME EXTRA -> PORT, ADMIN, PID (a taken port is retried with another one)
+start_mosaicd() {
+  local name=$1 extra=$2 config attempt
+  for attempt in 1 2 3; do
+    PORT=$(free_port)
+    ADMIN=$(free_port)
+    config=$(write_config "$name" "$PORT" "$ADMIN" "$extra")
+    taskset -c "$SERVER_CPU" "$BUILD/bin/mosaicd" --config "$config" 2>>"$WORK/mosaicd.stderr" &
+    PID=$!
+    PIDS+=("$PID")
+    if wait_for "http://127.0.0.1:$PORT/healthy/42" && kill -0 "$PID" 2>/dev/null; then return 0; fi
+    kill "$PID" 2>/dev/null || true
+  done
+  echo "mosaicd did not start:" >&2
+  cat "$WORK/mosaicd.stderr" >&2
+  exit 1
+}
+
+declare -A RPS P50 P99 MIX FDS RES
+run_case() {  # NAME: one run, printed as it ends and kept for the medians
+  local name=$1 url out before at_end after mix errors rps p50 p99
+  start_mosaicd "$name" "${EXTRA[$name]:-}"
+  url="http://127.0.0.1:$PORT${URL[$name]}"
   nice -n 10 taskset -c "$LOAD_CPU" wrk -t"$THREADS" -c"$CONNS" -d2s "$url" >/dev/null  # warm: threads, pools
   sleep 1
-  before=$(fds "$pid")
+  before=$(fds "$PID")
   out=$(nice -n 10 taskset -c "$LOAD_CPU" wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "$BENCH_DIR/status.lua" "$url")
-  at_end=$(fds "$pid")
+  at_end=$(fds "$PID")
   sleep 1
-  after=$(fds "$pid")
+  after=$(fds "$PID")
   mix="$(echo "$out" | status_of)"
   errors=$(echo "$out" | errors_of)
   [ "$errors" = 0 ] || mix="$mix socket_errors:$errors"
-  printf "%-32s %10s %9s %9s  %-40s %s/%s/%s\n" "$name" "$(echo "$out" | rps_of)" "$(echo "$out" | pct_of 50)" \
-    "$(echo "$out" | pct_of 99)" "$mix" "$before" "$at_end" "$after"
+  rps=$(echo "$out" | rps_of)
+  p50=$(echo "$out" | pct_ms_of 50)
+  p99=$(echo "$out" | pct_ms_of 99)
+  RPS[$name]+="$rps "
+  P50[$name]+="$p50 "
+  P99[$name]+="$p99 "
+  MIX[$name]+="[$mix] "
+  FDS[$name]+="$before/$at_end/$after "
+  RES[$name]="$(resilience_of "$ADMIN")"
+  printf "%-30s %7s %9s %9s  %-34s %-12s %s\n" "$name" "$rps" "$p50" "$p99" "$mix" "$before/$at_end/$after" \
+    "${RES[$name]}" >&2
   [ -z "${VERBOSE:-}" ] || echo "$out" >&2
-  kill "$pid" && wait "$pid" 2>/dev/null || true
+  kill "$PID" && wait "$PID" 2>/dev/null || true
+}
+
+echo "each run: case, req/s, p50 ms, p99 ms, status mix, mosaicd fds before/end/+1s, resilience counters (warm-up included)" >&2
+for round in $(seq 1 "$ROUNDS"); do
+  order=$CASES
+  [ $((round % 2)) = 1 ] || order=$(echo "$CASES" | tr ' ' '\n' | tac | tr '\n' ' ')
+  for name in $order; do run_case "$name"; done
+done
+
+med() { echo "$1" | tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+echo
+echo "medians of $ROUNDS round(s) x ${SECS}s, $CONNS connections"
+printf "%-30s %8s %8s %8s  %s\n" case "req/s" "p50 ms" "p99 ms" "status mix per run; mosaicd fds before/end/+1s per run; last run's counters"
+for name in $CASES; do
+  printf "%-30s %8s %8s %8s  %s; fds %s; %s\n" "$name" "$(med "${RPS[$name]}")" "$(med "${P50[$name]}")" \
+    "$(med "${P99[$name]}")" "${MIX[$name]% }" "${FDS[$name]% }" "${RES[$name]}"
 done
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

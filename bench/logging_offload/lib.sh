@@ -108,17 +108,27 @@ pct_ms_of() {
 # CPU time (user + system) a process has used so far, in milliseconds.
 cpu_ms_of_pid() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
 
-# Waits (up to QUIET_WAIT seconds) until the 1-minute load average is below QUIET_LOAD, so that a
-# run does not start in the middle of somebody else's build. Prints the load it started at.
+# Share of CPU time (all cores) that was idle over the next 2 seconds, in percent.
+idle_percent() {
+  local a b
+  a=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+  sleep 2
+  b=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%d\n", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'
+}
+
+# Between runs the benchmark's own processes are idle: waits (up to QUIET_WAIT seconds) until the
+# machine is at least QUIET_IDLE% idle, so that a run does not start in the middle of somebody
+# else's build. Prints the idle share it started at.
 wait_for_quiet() {
-  local waited=0 load
+  local waited=0 idle
   while :; do
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    if awk -v l="$load" -v q="${QUIET_LOAD:-1.5}" 'BEGIN { exit !(l < q) }' || (( waited >= ${QUIET_WAIT:-0} )); then
-      echo "$load"
+    idle=$(idle_percent)
+    if (( idle >= ${QUIET_IDLE:-85} || waited >= ${QUIET_WAIT:-0} )); then
+      echo "${idle}% idle"
       return
     fi
-    sleep 5
+    sleep 3
     waited=$((waited + 5))
   done
 }

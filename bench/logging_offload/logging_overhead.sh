@@ -9,7 +9,7 @@
 #
 #   bash bench/logging_offload/logging_overhead.sh            # ROUNDS=7 SECS=10 CONNS=64
 #   ROUNDS=3 SECS=5 bash bench/logging_offload/logging_overhead.sh
-#   QUIET_WAIT=600 QUIET_LOAD=1.5 ...   # each run first waits (up to 600 s) for a quiet machine
+#   QUIET_WAIT=600 QUIET_IDLE=85 ...   # each run first waits (up to 600 s) for a quiet machine
 source "$(dirname "$0")/lib.sh"
 
 ROUNDS=${ROUNDS:-7}
@@ -47,7 +47,7 @@ run() {
   cpu_us=$(awk -v c=$((cpu_after - cpu_before)) -v n="$requests" 'BEGIN { printf "%.1f", c * 1000 / n }')
   echo "$rps" >>"$WORK/$1.rps"
   echo "$cpu_us" >>"$WORK/$1.cpu"
-  printf '  %-8s %10s req/s  p99 %8s ms  %6s us CPU/request  non-2xx %s  (load %s)\n' "$1" "$rps" \
+  printf '  %-8s %10s req/s  p99 %8s ms  %6s us CPU/request  non-2xx %s  (before: %s)\n' "$1" "$rps" \
     "$(pct_ms_of 99 <<<"$out")" "$cpu_us" "$non2xx" "$load"
 }
 

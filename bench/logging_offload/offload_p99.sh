@@ -10,7 +10,7 @@
 # small load with no large requests. Rounds rotate the order; medians are reported.
 #
 #   bash bench/logging_offload/offload_p99.sh            # ROUNDS=5 SECS=15
-#   QUIET_WAIT=600 QUIET_LOAD=1.5 ...   # each run first waits (up to 600 s) for a quiet machine
+#   QUIET_WAIT=600 QUIET_IDLE=85 ...   # each run first waits (up to 600 s) for a quiet machine
 source "$(dirname "$0")/lib.sh"
 
 ROUNDS=${ROUNDS:-5}
@@ -62,7 +62,7 @@ scenario() {
   fi
   echo "$p99" >>"$WORK/$name.p99"
   echo "$p50" >>"$WORK/$name.p50"
-  printf '  %-9s small p50 %8s ms  p99 %8s ms  (%s small, %s large = %s)  large p99 %s ms  non-2xx %s  (load %s)\n' \
+  printf '  %-9s small p50 %8s ms  p99 %8s ms  (%s small, %s large = %s)  large p99 %s ms  non-2xx %s  (before: %s)\n' \
     "$name" "$p50" "$p99" "$n_small" "$n_large" "$share" "$large_p99" "$(non2xx_of <<<"$small_out$large_out")" "$load"
 }
 
