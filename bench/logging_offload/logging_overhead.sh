@@ -71,6 +71,9 @@ lines=$(wc -l <"$WORK/mosaic.log")
 echo
 echo "median req/s  default logging: $median_default   logging off: $median_off"
 awk -v a="$median_default" -v b="$median_off" 'BEGIN { printf "throughput loss with default logging: %.2f%%\n", (1 - a / b) * 100 }'
+# Paired by round (the two runs of a round are back to back): less sensitive to slow drifts.
+paste "$WORK/default.rps" "$WORK/off.rps" | awk '{ printf "%.4f\n", $1 / $2 }' >"$WORK/ratio"
+echo "median of per-round ratios (default / off): $(median <"$WORK/ratio")"
 cpu_default=$(median <"$WORK/default.cpu")
 cpu_off=$(median <"$WORK/off.cpu")
 echo "median CPU per request  default logging: $cpu_default us   logging off: $cpu_off us"

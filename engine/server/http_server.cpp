@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "server/connection_wait.hpp"
 #include "server/guarded_connection.hpp"
 #include "server/pipeline_handler.hpp"
 #include "server/tls_listener.hpp"
@@ -51,6 +52,7 @@ void HttpServer::start() {
   connections_ = new GuardedConnectionFactory(params_ptr, new PipelineHandlerFactory(std::move(shared)),
                                               {config_.header_timeout, config_.keep_alive_timeout});
   server_ = std::make_unique<Poco::Net::TCPServer>(connections_, *pool_, socket, params_ptr);
+  server_->setConnectionFilter(ConnectionWait::instance());  // stamps accepts: queue wait metric
   server_->start();
 }
 

@@ -11,6 +11,7 @@
 #include "metrics/series.hpp"
 #include "response/error_body.hpp"
 #include "server/access_log_line.hpp"
+#include "server/connection_wait.hpp"
 #include "server/query_string.hpp"
 #include "server/request_id.hpp"
 #include "trace/trace_context.hpp"
@@ -91,6 +92,7 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco:
   const std::string_view raw_query =
       question == std::string::npos ? std::string_view() : std::string_view(uri).substr(question + 1);
   AccessLogLine access(shared_.log, response, request_id, request.getMethod(), std::string(path));
+  ConnectionWait::instance()->first_request(request);
   trace::TraceContext trace = trace::continue_or_start(request.get("traceparent", ""), request.get("tracestate", ""));
   access.set_trace_id(trace.trace_id);
 

@@ -320,8 +320,9 @@ TEST_P(MemcachedFailureTest, NoRequestFailsAndLatencyRecoversWithinASecond) {
   RecordProperty("after_p99_ms", std::to_string(after));
   ASSERT_GT(normal, 0);
   ASSERT_GT(after, 0);
-  // Generous here (a loaded 2-core CI box); bench/cache measures the 2x claim precisely.
-  EXPECT_LT(after, std::max(3 * normal, normal + 20.0)) << "normal p99 " << normal << " ms, after " << after << " ms";
+  // Generous here (a loaded 2-core CI box); bench/cache measures the 2x claim. Without the
+  // breaker a frozen memcached keeps every request at 150 ms and more (three poll timeouts).
+  EXPECT_LT(after, std::max(4 * normal, normal + 50.0)) << "normal p99 " << normal << " ms, after " << after << " ms";
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, MemcachedFailureTest, ::testing::Values(false, true),

@@ -64,6 +64,7 @@ class LoggedEngine {
     return http_call(engine_->port(), "GET", target, {}, headers);
   }
   void flush() { EXPECT_TRUE(engine_->log().flush()); }
+  std::uint16_t port() const { return engine_->port(); }
 
  private:
   TempFolder folder_;
@@ -146,6 +147,27 @@ TEST(OffloadEndToEnd, ALargeBodyAndAnswerGoThroughTheOffloadPool) {
   const auto small_before = done.value();
   EXPECT_EQ(engine.get("/ok/1").status, 200);
   EXPECT_EQ(done.value(), small_before);  // small work stays on the request thread
+}
+
+TEST(QueueWaitEndToEnd, EachConnectionsWaitForAThreadIsObservedOnce) {
+  auto& connections = metrics::Registry::global().histogram("mosaic_queue_wait_seconds", "",
+                                                            {{"queue", "connections"}});
+  LoggedEngine engine("logging: { level: off }");
+  const auto before = connections.snapshot().count;
+  EXPECT_EQ(engine.get("/ok/1").status, 200);  // a connection of its own
+  EXPECT_EQ(connections.snapshot().count, before + 1);
+  Poco::Net::HTTPClientSession session("127.0.0.1", engine.port());
+  session.setKeepAlive(true);
+  for (int i = 0; i < 3; ++i) {  // three requests, one keep-alive connection
+    Poco::Net::HTTPRequest request("GET", "/ok/" + std::to_string(i), Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setKeepAlive(true);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+    EXPECT_EQ(response.getStatus(), Poco::Net::HTTPResponse::HTTP_OK);
+  }
+  EXPECT_EQ(connections.snapshot().count, before + 2);
 }
 
 TEST(MosaicdLogging, SighupReopensTheLogFile) {

@@ -1,12 +1,13 @@
 #pragma once
 // A real memcached for tests, started on a free loopback port by the test itself and killed when
-// it goes out of scope: `memcached -l 127.0.0.1 -p PORT -U 0` (as root, with -u nobody, which
-// memcached demands). freeze() / thaw() send SIGSTOP / SIGCONT: a frozen memcached still
-// completes TCP handshakes (the kernel does that) but never answers, like a hung server.
+// it goes out of scope: `memcached -l 127.0.0.1 -p PORT -U 0`. If the test process dies first,
+// memcached dies with the thread that started it (create it on the test's main thread).
+// freeze() / thaw() send SIGSTOP / SIGCONT: a frozen memcached still completes TCP handshakes
+// (the kernel does that) but never answers, like a hung server.
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,8 +19,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace mosaic::testing {
 
@@ -80,22 +79,32 @@ class MemcachedProcess {
     std::vector<std::string> args = {"memcached", "-l", "127.0.0.1", "-p", std::to_string(port_), "-U", "0",
                                      "-m", std::to_string(memory_mb_), "-c", "4096", "-t", "2"};
     if (::geteuid() == 0) {
+      // memcached refuses root without -u; "-u root" keeps the credentials unchanged, which keeps
+      // PR_SET_PDEATHSIG (dropping to another user would clear it).
       args.push_back("-u");
-      args.push_back("nobody");
+      args.push_back("root");
     }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    pid_t pid = -1;
-    // Its chatter (a frozen-then-thawed memcached complains about dropped peers) stays out of the
-    // test output.
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    const int rc = ::posix_spawnp(&pid, "memcached", &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start memcached (is it installed?)");
+    // fork + exec rather than posix_spawn, for PR_SET_PDEATHSIG: a test process that dies
+    // (a crash, a sanitizer abort) takes its memcached with it. Its chatter (a frozen-then-
+    // thawed memcached complains about dropped peers) goes to /dev/null. Between fork and exec
+    // only async-signal-safe calls.
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("cannot fork for memcached");
+    if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);  // the parent is already gone
+      const int null = ::open("/dev/null", O_WRONLY);
+      if (null >= 0) {
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+      }
+      ::execvp("memcached", argv.data());
+      ::_exit(127);
+    }
     pid_ = pid;
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (std::chrono::steady_clock::now() < until) {
@@ -103,7 +112,8 @@ class MemcachedProcess {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        throw std::runtime_error("memcached exited at start on port " + std::to_string(port_));
+        throw std::runtime_error("memcached exited at start on port " + std::to_string(port_) +
+                                 " (is it installed? scripts/install-deps.sh)");
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

@@ -4,6 +4,7 @@
 
 #include "config/engine_config.hpp"
 #include "config_test_support.hpp"
+#include "runtime/reload.hpp"
 
 namespace mosaic::config {
 namespace {
@@ -115,6 +116,27 @@ TEST(LoggingOffloadConfig, AFileSinkMustBeWritable) {
   Diagnostics diagnostics;
   EXPECT_FALSE(load_engine_config(file, diagnostics));
   EXPECT_TRUE(HasError(diagnostics, file, 3, 18, "cannot write the log file '/nonexistent-mosaic-folder/x.log'"));
+}
+
+// The log writer, the offload pool and the lag monitor are built once: a reload that changes
+// them is refused by name rather than silently ignored.
+TEST(LoggingOffloadConfig, AReloadThatChangesTheseSectionsIsRefused) {
+  EngineConfig running;
+  running.file = "mosaic.yaml";
+  EngineConfig next = running;
+  Diagnostics same;
+  runtime::check_restart_only_settings(running, next, same);
+  EXPECT_TRUE(same.ok()) << same.str();
+
+  next.logging.level = LogLevel::kDebug;
+  next.offload.threads = 7;
+  next.monitor.lag_warn = 10ms;
+  Diagnostics changed;
+  runtime::check_restart_only_settings(running, next, changed);
+  ASSERT_EQ(changed.items().size(), 3u) << changed.str();
+  EXPECT_NE(changed.str().find("logging cannot change on reload"), std::string::npos) << changed.str();
+  EXPECT_NE(changed.str().find("offload cannot change on reload"), std::string::npos) << changed.str();
+  EXPECT_NE(changed.str().find("monitor cannot change on reload"), std::string::npos) << changed.str();
 }
 
 }  // namespace
