@@ -36,8 +36,9 @@ int main(int argc, char** argv) {
     bool ok;
   };
   const auto t0 = Clock::now();
-  const auto t0_unix_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto t0_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
   std::mutex mutex;
   std::vector<Sample> all;
   std::vector<std::thread> threads;
@@ -65,9 +66,11 @@ int main(int argc, char** argv) {
           session.reset();
         }
         const auto ended = Clock::now();
-        mine.push_back({std::chrono::duration<double, std::milli>(started - t0).count(),
-                        static_cast<long>(std::chrono::duration_cast<std::chrono::microseconds>(ended - started).count()),
-                        ok});
+        mine.push_back(
+            {std::chrono::duration<double, std::milli>(started - t0).count(),
+             static_cast<long>(
+                 std::chrono::duration_cast<std::chrono::microseconds>(ended - started).count()),
+             ok});
       }
       std::lock_guard lock(mutex);
       all.insert(all.end(), mine.begin(), mine.end());
@@ -81,7 +84,8 @@ int main(int argc, char** argv) {
   std::FILE* out = std::fopen(argv[5], "w");
   if (!out) return 1;
   std::fprintf(out, "start_ms,latency_us,ok\n");
-  for (const auto& s : all) std::fprintf(out, "%.3f,%ld,%d\n", s.start_ms, s.latency_us, s.ok ? 1 : 0);
+  for (const auto& s : all)
+    std::fprintf(out, "%.3f,%ld,%d\n", s.start_ms, s.latency_us, s.ok ? 1 : 0);
   std::fclose(out);
   return 0;
 }

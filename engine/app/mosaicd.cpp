@@ -13,7 +13,8 @@ int usage(std::ostream& out, int code) {
   out << "usage: mosaicd --config FILE\n"
          "  Serves the pipelines declared by FILE (mosaic.yaml). Refuses to start when the config\n"
          "  does not validate, printing every error as file:line:col: message.\n"
-         "  SIGHUP: reload FILE (as POST /reload on the admin listener does); an invalid config is\n"
+         "  SIGHUP: reload FILE (as POST /reload on the admin listener does); an invalid config "
+         "is\n"
          "  refused with its errors logged, and the running one stays.\n"
          "  SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n";
   return code;
@@ -61,8 +62,8 @@ int main(int argc, char** argv) {
     if (what.rfind("cannot listen on admin.listen", 0) == 0) {
       std::cerr << "mosaicd: " << what << "\n";
     } else {
-      std::cerr << "mosaicd: cannot listen on " << engine->generation()->config.server.listen.str() << ": " << what
-                << "\n";
+      std::cerr << "mosaicd: cannot listen on " << engine->generation()->config.server.listen.str()
+                << ": " << what << "\n";
     }
     return 1;
   }

@@ -31,9 +31,11 @@ class Cache {
 
   virtual CacheGet get(std::string_view key) = 0;
   // Stores `value` for `ttl` (a backend may round up: memcached counts whole seconds).
-  virtual CacheStatus set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) = 0;
+  virtual CacheStatus set(std::string_view key, std::string_view value,
+                          std::chrono::milliseconds ttl) = 0;
   // Stores only if the key is absent: kOk, or kNotStored when it exists. The fleet lease.
-  virtual CacheStatus add(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) = 0;
+  virtual CacheStatus add(std::string_view key, std::string_view value,
+                          std::chrono::milliseconds ttl) = 0;
   virtual CacheStatus del(std::string_view key) = 0;
 
   // "memory" or "memcached".

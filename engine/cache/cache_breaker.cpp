@@ -19,7 +19,8 @@ bool CacheBreaker::allow() {
   if (s == static_cast<int>(State::kClosed)) return true;
   if (s == static_cast<int>(State::kProbing)) return false;  // one probe at a time
   if (now_ns() < probe_at_ns_.load(std::memory_order_acquire)) return false;
-  return state_.compare_exchange_strong(s, static_cast<int>(State::kProbing), std::memory_order_acq_rel);
+  return state_.compare_exchange_strong(s, static_cast<int>(State::kProbing),
+                                        std::memory_order_acq_rel);
 }
 
 bool CacheBreaker::may_allow() const {
@@ -30,15 +31,17 @@ bool CacheBreaker::may_allow() const {
 }
 
 void CacheBreaker::open() {
-  probe_at_ns_.store(now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(options_.probe_after).count(),
-                     std::memory_order_release);
+  probe_at_ns_.store(
+      now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(options_.probe_after).count(),
+      std::memory_order_release);
 }
 
 void CacheBreaker::record(bool ok) {
   if (ok) {
     failures_.store(0, std::memory_order_relaxed);
     const int before = state_.exchange(static_cast<int>(State::kClosed), std::memory_order_acq_rel);
-    if (before != static_cast<int>(State::kClosed) && on_change_) on_change_(static_cast<State>(before), State::kClosed);
+    if (before != static_cast<int>(State::kClosed) && on_change_)
+      on_change_(static_cast<State>(before), State::kClosed);
     return;
   }
   int s = state_.load(std::memory_order_acquire);
@@ -50,7 +53,9 @@ void CacheBreaker::record(bool ok) {
   if (s == static_cast<int>(State::kOpen)) return;  // a call that started before the trip
   if (failures_.fetch_add(1, std::memory_order_acq_rel) + 1 < options_.failures_to_trip) return;
   open();
-  if (state_.compare_exchange_strong(s, static_cast<int>(State::kOpen), std::memory_order_acq_rel) && on_change_) {
+  if (state_.compare_exchange_strong(s, static_cast<int>(State::kOpen),
+                                     std::memory_order_acq_rel) &&
+      on_change_) {
     on_change_(State::kClosed, State::kOpen);
   }
 }

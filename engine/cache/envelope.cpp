@@ -8,7 +8,8 @@ constexpr char kMagic = 'M';
 
 void put_i64(std::string& out, std::int64_t value) {
   const auto u = static_cast<std::uint64_t>(value);
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((u >> shift) & 0xff));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((u >> shift) & 0xff));
 }
 
 std::int64_t get_i64(std::string_view in, std::size_t at) {

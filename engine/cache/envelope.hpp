@@ -27,7 +27,9 @@ struct Envelope {
 
   bool fresh_at(std::int64_t now_ms) const { return now_ms < fresh_until_ms; }
   bool usable_at(std::int64_t now_ms) const { return now_ms < stale_until_ms; }  // fresh or stale
-  std::int64_t age_at(std::int64_t now_ms) const { return now_ms > stored_at_ms ? now_ms - stored_at_ms : 0; }
+  std::int64_t age_at(std::int64_t now_ms) const {
+    return now_ms > stored_at_ms ? now_ms - stored_at_ms : 0;
+  }
 };
 
 std::string encode_envelope(const Envelope& envelope);

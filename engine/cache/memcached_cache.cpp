@@ -1,10 +1,9 @@
 #include "cache/memcached_cache.hpp"
 
-#include <libmemcached-1.0/memcached.h>
-#include <libmemcachedutil-1.0/pool.h>
-
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA1Engine.h>
+#include <libmemcached-1.0/memcached.h>
+#include <libmemcachedutil-1.0/pool.h>
 
 #include <cstdlib>
 #include <ctime>
@@ -15,9 +14,12 @@ namespace mosaic::cache {
 namespace {
 
 constexpr std::size_t kMaxWireKey = 240;  // memcached's limit is 250
-constexpr std::uint32_t kMaxRelativeExpiry = 60 * 60 * 24 * 30 - 1;  // past 30 days memcached reads a unix time
+constexpr std::uint32_t kMaxRelativeExpiry =
+    60 * 60 * 24 * 30 - 1;  // past 30 days memcached reads a unix time
 
-metrics::Registry& registry() { return metrics::Registry::global(); }
+metrics::Registry& registry() {
+  return metrics::Registry::global();
+}
 
 metrics::Gauge& open_gauge(const std::string& server) {
   return registry().gauge("mosaic_cache_breaker_open",
@@ -55,36 +57,49 @@ std::uint32_t MemcachedCache::wire_expiry(std::chrono::milliseconds ttl) {
 
 MemcachedCache::MemcachedCache(Options options)
     : options_(std::move(options)),
-      pool_timeouts_(registry().counter("mosaic_cache_pool_timeouts_total",
-                                        "Cache calls that found no free memcached connection within cache.timeout.")) {
+      pool_timeouts_(registry().counter(
+          "mosaic_cache_pool_timeouts_total",
+          "Cache calls that found no free memcached connection within cache.timeout.")) {
   if (options_.servers.empty()) throw std::runtime_error("memcached: no servers");
   master_ = memcached_create(nullptr);
   if (!master_) throw std::runtime_error("memcached: cannot create a client");
   try {
-    const auto timeout_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(options_.timeout.count(), 1));
-    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA),
+    const auto timeout_ms =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(options_.timeout.count(), 1));
+    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_DISTRIBUTION,
+                                 MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA),
           master_, "ketama distribution");
     // NO_BLOCK is what makes CONNECT_TIMEOUT apply; the defaults (4 s connect, 5 s poll) would
     // let a sick memcached hold a request for seconds.
     check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_NO_BLOCK, 1), master_, "no_block");
-    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1), master_, "tcp_nodelay");
-    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, timeout_ms), master_, "connect timeout");
-    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, timeout_ms), master_, "poll timeout");
-    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_SND_TIMEOUT, timeout_ms * 1000), master_, "send timeout");
-    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, timeout_ms * 1000), master_, "receive timeout");
+    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1), master_,
+          "tcp_nodelay");
+    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, timeout_ms), master_,
+          "connect timeout");
+    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, timeout_ms), master_,
+          "poll timeout");
+    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_SND_TIMEOUT, timeout_ms * 1000),
+          master_, "send timeout");
+    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, timeout_ms * 1000),
+          master_, "receive timeout");
     // A refused server is skipped by libmemcached for this long (seconds) before it retries.
-    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1), master_, "retry timeout");
+    check(memcached_behavior_set(master_, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1), master_,
+          "retry timeout");
     for (std::size_t i = 0; i < options_.servers.size(); ++i) {
       const Server& s = options_.servers[i];
       check(memcached_server_add(master_, s.host.c_str(), s.port), master_, "server " + s.str());
       const std::string name = s.str();
       servers_.push_back(std::make_unique<ServerState>(
           name, options_.breaker,
-          [this, i](CacheBreaker::State from, CacheBreaker::State to) { on_breaker_change(i, from, to); },
+          [this, i](CacheBreaker::State from, CacheBreaker::State to) {
+            on_breaker_change(i, from, to);
+          },
           registry().counter("mosaic_cache_breaker_rejected_total",
-                             "Cache calls refused at once because the server's breaker is open.", {{"server", name}}),
+                             "Cache calls refused at once because the server's breaker is open.",
+                             {{"server", name}}),
           registry().counter("mosaic_cache_server_errors_total",
-                             "Cache calls that failed at a server (timeout, refused, reset).", {{"server", name}})));
+                             "Cache calls that failed at a server (timeout, refused, reset).",
+                             {{"server", name}})));
       open_gauge(name).set(0);
     }
     pool_ = memcached_pool_create(master_, std::min<std::uint32_t>(4, options_.max_connections),
@@ -101,12 +116,14 @@ MemcachedCache::~MemcachedCache() {
   if (master_) memcached_free(master_);
 }
 
-void MemcachedCache::on_breaker_change(std::size_t index, CacheBreaker::State from, CacheBreaker::State to) {
+void MemcachedCache::on_breaker_change(std::size_t index, CacheBreaker::State from,
+                                       CacheBreaker::State to) {
   const std::string& name = servers_[index]->name;
   const bool opened = to == CacheBreaker::State::kOpen;
   open_gauge(name).set(opened ? 1 : 0);
   registry()
-      .counter("mosaic_cache_breaker_transitions_total", "Breaker state changes of a cache server, by new state.",
+      .counter("mosaic_cache_breaker_transitions_total",
+               "Breaker state changes of a cache server, by new state.",
                {{"server", name}, {"to", to_string(to)}})
       .inc();
   if (!options_.logger) return;
@@ -115,7 +132,8 @@ void MemcachedCache::on_breaker_change(std::size_t index, CacheBreaker::State fr
                             {"to", to_string(to)},
                             {"probe_after_ms", options_.breaker.probe_after.count()}};
   if (opened) {
-    options_.logger->warn("cache server failing: its keys go uncached until a probe succeeds", fields);
+    options_.logger->warn("cache server failing: its keys go uncached until a probe succeeds",
+                          fields);
   } else {
     options_.logger->warn("cache server answering again: caching resumed", fields);
   }
@@ -186,23 +204,28 @@ CacheGet MemcachedCache::get(std::string_view key) {
   return out;
 }
 
-CacheStatus MemcachedCache::set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) {
+CacheStatus MemcachedCache::set(std::string_view key, std::string_view value,
+                                std::chrono::milliseconds ttl) {
   const std::string wire = wire_key(key);
   return run(wire, [&](memcached_st* mc) {
-    return memcached_set(mc, wire.data(), wire.size(), value.data(), value.size(), wire_expiry(ttl), 0);
+    return memcached_set(mc, wire.data(), wire.size(), value.data(), value.size(), wire_expiry(ttl),
+                         0);
   });
 }
 
-CacheStatus MemcachedCache::add(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) {
+CacheStatus MemcachedCache::add(std::string_view key, std::string_view value,
+                                std::chrono::milliseconds ttl) {
   const std::string wire = wire_key(key);
   return run(wire, [&](memcached_st* mc) {
-    return memcached_add(mc, wire.data(), wire.size(), value.data(), value.size(), wire_expiry(ttl), 0);
+    return memcached_add(mc, wire.data(), wire.size(), value.data(), value.size(), wire_expiry(ttl),
+                         0);
   });
 }
 
 CacheStatus MemcachedCache::del(std::string_view key) {
   const std::string wire = wire_key(key);
-  return run(wire, [&](memcached_st* mc) { return memcached_delete(mc, wire.data(), wire.size(), 0); });
+  return run(wire,
+             [&](memcached_st* mc) { return memcached_delete(mc, wire.data(), wire.size(), 0); });
 }
 
 }  // namespace mosaic::cache

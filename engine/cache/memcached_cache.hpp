@@ -33,7 +33,8 @@ class MemcachedCache : public Cache {
   };
   struct Options {
     std::vector<Server> servers;
-    std::chrono::milliseconds timeout{50};  // connect and poll; also the longest wait for a pooled connection
+    std::chrono::milliseconds timeout{
+        50};  // connect and poll; also the longest wait for a pooled connection
     std::uint32_t max_connections = 128;
     CacheBreaker::Options breaker;
     Logger* logger = nullptr;  // breaker state changes; must outlive the cache
@@ -46,8 +47,10 @@ class MemcachedCache : public Cache {
   MemcachedCache& operator=(const MemcachedCache&) = delete;
 
   CacheGet get(std::string_view key) override;
-  CacheStatus set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) override;
-  CacheStatus add(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) override;
+  CacheStatus set(std::string_view key, std::string_view value,
+                  std::chrono::milliseconds ttl) override;
+  CacheStatus add(std::string_view key, std::string_view value,
+                  std::chrono::milliseconds ttl) override;
   CacheStatus del(std::string_view key) override;
   const char* backend() const override { return "memcached"; }
   bool shared() const override { return true; }
@@ -58,7 +61,9 @@ class MemcachedCache : public Cache {
     return false;
   }
 
-  CacheBreaker::State breaker_state(std::size_t server) const { return servers_[server]->breaker.state(); }
+  CacheBreaker::State breaker_state(std::size_t server) const {
+    return servers_[server]->breaker.state();
+  }
   std::size_t server_count() const { return servers_.size(); }
   // The key memcached sees for `key` (tests).
   static std::string wire_key(std::string_view key);

@@ -30,16 +30,19 @@ MemoryCache::MemoryCache(Options options) : options_(std::move(options)) {
   auto add = [&](const char* name, const char* help, std::function<double()> read) {
     gauges_.emplace_back(name, registry.gauge_callback(name, help, {}, std::move(read)));
   };
-  add("mosaic_cache_memory_bytes", "Bytes held by the memory cache backend (keys, values, overhead).",
+  add("mosaic_cache_memory_bytes",
+      "Bytes held by the memory cache backend (keys, values, overhead).",
       [this] { return static_cast<double>(bytes()); });
   add("mosaic_cache_memory_entries", "Entries held by the memory cache backend.",
       [this] { return static_cast<double>(entries()); });
-  add("mosaic_cache_memory_evictions", "Entries the memory cache backend evicted for room (since start).",
+  add("mosaic_cache_memory_evictions",
+      "Entries the memory cache backend evicted for room (since start).",
       [this] { return static_cast<double>(evictions()); });
 }
 
 MemoryCache::~MemoryCache() {
-  for (const auto& [name, id] : gauges_) metrics::Registry::global().remove_gauge_callback(name, {}, id);
+  for (const auto& [name, id] : gauges_)
+    metrics::Registry::global().remove_gauge_callback(name, {}, id);
 }
 
 MemoryCache::Shard& MemoryCache::shard_for(std::string_view key) {
@@ -66,8 +69,8 @@ CacheGet MemoryCache::get(std::string_view key) {
   return {CacheStatus::kOk, it->value};
 }
 
-CacheStatus MemoryCache::store(std::string_view key, std::string_view value, std::chrono::milliseconds ttl,
-                               bool only_if_absent) {
+CacheStatus MemoryCache::store(std::string_view key, std::string_view value,
+                               std::chrono::milliseconds ttl, bool only_if_absent) {
   const std::uint64_t cost = charge(key, value);
   if (cost > shard_limit_) return CacheStatus::kNotStored;
   const Clock::time_point at = now();
@@ -89,11 +92,13 @@ CacheStatus MemoryCache::store(std::string_view key, std::string_view value, std
   return CacheStatus::kOk;
 }
 
-CacheStatus MemoryCache::set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) {
+CacheStatus MemoryCache::set(std::string_view key, std::string_view value,
+                             std::chrono::milliseconds ttl) {
   return store(key, value, ttl, false);
 }
 
-CacheStatus MemoryCache::add(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) {
+CacheStatus MemoryCache::add(std::string_view key, std::string_view value,
+                             std::chrono::milliseconds ttl) {
   return store(key, value, ttl, true);
 }
 

@@ -38,14 +38,16 @@ class MemoryCache : public Cache {
   MemoryCache& operator=(const MemoryCache&) = delete;
 
   CacheGet get(std::string_view key) override;
-  CacheStatus set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) override;
-  CacheStatus add(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) override;
+  CacheStatus set(std::string_view key, std::string_view value,
+                  std::chrono::milliseconds ttl) override;
+  CacheStatus add(std::string_view key, std::string_view value,
+                  std::chrono::milliseconds ttl) override;
   CacheStatus del(std::string_view key) override;
   const char* backend() const override { return "memory"; }
   bool shared() const override { return false; }
 
-  std::uint64_t bytes() const;   // charged bytes, all shards
-  std::size_t entries() const;   // entries held (expired ones not yet seen included)
+  std::uint64_t bytes() const;  // charged bytes, all shards
+  std::size_t entries() const;  // entries held (expired ones not yet seen included)
   std::uint64_t evictions() const;
   static std::uint64_t charge(std::string_view key, std::string_view value) {
     return key.size() + value.size() + kEntryOverhead;
@@ -67,7 +69,8 @@ class MemoryCache : public Cache {
 
   Shard& shard_for(std::string_view key);
   Clock::time_point now() const { return options_.now ? options_.now() : Clock::now(); }
-  CacheStatus store(std::string_view key, std::string_view value, std::chrono::milliseconds ttl, bool only_if_absent);
+  CacheStatus store(std::string_view key, std::string_view value, std::chrono::milliseconds ttl,
+                    bool only_if_absent);
   static void erase(Shard& shard, std::list<Entry>::iterator it);
 
   Options options_;

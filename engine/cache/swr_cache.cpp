@@ -26,7 +26,8 @@ SwrCache::SwrCache(std::shared_ptr<Cache> backend, Options options)
 
 std::int64_t SwrCache::now_ms() const {
   if (options_.now_ms) return options_.now_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -61,13 +62,15 @@ std::optional<SwrCache::Cached> SwrCache::read(const std::string& vkey, StepCach
   return cached;
 }
 
-void SwrCache::store(const std::string& vkey, const Json& value, const CachePolicy& policy, StepCacheSeries* series) {
+void SwrCache::store(const std::string& vkey, const Json& value, const CachePolicy& policy,
+                     StepCacheSeries* series) {
   Envelope envelope;
   envelope.stored_at_ms = now_ms();
   envelope.fresh_until_ms = envelope.stored_at_ms + policy.ttl.count();
   envelope.stale_until_ms = envelope.fresh_until_ms + policy.stale.count();
   envelope.payload = json::serialize(value);
-  if (backend_->set(vkey, encode_envelope(envelope), policy.ttl + policy.stale) == CacheStatus::kError) {
+  if (backend_->set(vkey, encode_envelope(envelope), policy.ttl + policy.stale) ==
+      CacheStatus::kError) {
     bump(series, &StepCacheSeries::error);
   }
 }
@@ -79,8 +82,8 @@ CacheAnswer SwrCache::serve(Cached&& cached, std::int64_t now) const {
   return answer;
 }
 
-CacheAnswer SwrCache::get(const std::string& key, const CachePolicy& policy, CallContext& context, const Call& fetch,
-                          const Launch& launch, StepCacheSeries* series) {
+CacheAnswer SwrCache::get(const std::string& key, const CachePolicy& policy, CallContext& context,
+                          const Call& fetch, const Launch& launch, StepCacheSeries* series) {
   const std::string vkey = value_key(key);
   bool counted = false;
   while (true) {
@@ -138,7 +141,8 @@ CacheAnswer SwrCache::get(const std::string& key, const CachePolicy& policy, Cal
         flight->done_cv.notify_all();
       });
       std::unique_lock lock(flight->mutex);
-      flight->done_cv.wait_until(lock, context.deadline(), [&] { return flight->done || context.cancelled(); });
+      flight->done_cv.wait_until(lock, context.deadline(),
+                                 [&] { return flight->done || context.cancelled(); });
       if (flight->done) {
         const CacheAnswer& answer = flight->answer;
         const bool leader_gave_up =
@@ -152,15 +156,17 @@ CacheAnswer SwrCache::get(const std::string& key, const CachePolicy& policy, Cal
         bump(series, &StepCacheSeries::fallback);
         return serve(std::move(*cached), now_ms());
       }
-      return CacheAnswer{context.cancelled() ? context.interruption() : Failure::Timeout("waiting for a coalesced fetch"),
+      return CacheAnswer{context.cancelled() ? context.interruption()
+                                             : Failure::Timeout("waiting for a coalesced fetch"),
                          std::nullopt};
     }
     // The leader's request was cancelled before its fetch finished: try again, maybe as leader.
   }
 }
 
-CacheAnswer SwrCache::lead(const std::string& key, const CachePolicy& policy, CallContext& context, const Call& fetch,
-                           const Launch& launch, std::optional<Cached> older, StepCacheSeries* series) {
+CacheAnswer SwrCache::lead(const std::string& key, const CachePolicy& policy, CallContext& context,
+                           const Call& fetch, const Launch& launch, std::optional<Cached> older,
+                           StepCacheSeries* series) {
   const std::string vkey = value_key(key);
   // Another leader may have stored the value between our read and taking the flight.
   if (auto again = read(vkey, series)) {
@@ -182,12 +188,14 @@ CacheAnswer SwrCache::lead(const std::string& key, const CachePolicy& policy, Ca
     const std::string lkey = lease_key(key);
     CacheStatus status = backend_->add(lkey, "1", policy.lease);
     if (status == CacheStatus::kNotStored) {
-      if (auto answer = await_lease_holder(key, policy, context, older, series)) return std::move(*answer);
+      if (auto answer = await_lease_holder(key, policy, context, older, series))
+        return std::move(*answer);
       if (context.cancelled()) {
         bump(series, &StepCacheSeries::miss);
         return CacheAnswer{context.interruption(), std::nullopt};
       }
-      status = backend_->add(lkey, "1", policy.lease);  // the holder is gone: hold it for the others
+      status =
+          backend_->add(lkey, "1", policy.lease);  // the holder is gone: hold it for the others
     }
     if (status == CacheStatus::kError) bump(series, &StepCacheSeries::error);
     leased = status == CacheStatus::kOk;
@@ -202,7 +210,8 @@ CacheAnswer SwrCache::lead(const std::string& key, const CachePolicy& policy, Ca
   }
   if (leased) backend_->del(lease_key(key));
   // Our own request gave up: no fallback, so that waiters with time left fetch again.
-  if (result.failure().kind == FailureKind::kCancelled) return CacheAnswer{std::move(result), std::nullopt};
+  if (result.failure().kind == FailureKind::kCancelled)
+    return CacheAnswer{std::move(result), std::nullopt};
   // The newest value still present (another instance may have stored one meanwhile).
   if (auto latest = read(vkey, series); newer(latest, older)) older = std::move(latest);
   if (older) {
@@ -212,15 +221,18 @@ CacheAnswer SwrCache::lead(const std::string& key, const CachePolicy& policy, Ca
   return CacheAnswer{std::move(result), std::nullopt};
 }
 
-std::optional<CacheAnswer> SwrCache::await_lease_holder(const std::string& key, const CachePolicy& policy,
-                                                        CallContext& context, std::optional<Cached>& older,
+std::optional<CacheAnswer> SwrCache::await_lease_holder(const std::string& key,
+                                                        const CachePolicy& policy,
+                                                        CallContext& context,
+                                                        std::optional<Cached>& older,
                                                         StepCacheSeries* series) {
   const std::string vkey = value_key(key);
   const std::string lkey = lease_key(key);
   const Clock::time_point until = std::min(context.deadline(), Clock::now() + policy.lease);
   while (Clock::now() < until) {
     const auto left = std::chrono::duration_cast<Clock::duration>(until - Clock::now());
-    if (!context.wait_for(std::min<Clock::duration>(options_.lease_poll, left))) return std::nullopt;
+    if (!context.wait_for(std::min<Clock::duration>(options_.lease_poll, left)))
+      return std::nullopt;
     if (auto got = read(vkey, series)) {
       const std::int64_t now = now_ms();
       if (got->envelope.usable_at(now)) {
@@ -244,8 +256,8 @@ std::optional<CacheAnswer> SwrCache::await_lease_holder(const std::string& key, 
   return std::nullopt;
 }
 
-bool SwrCache::start_refresh(const std::string& key, const CachePolicy& policy, const Launch& launch,
-                             StepCacheSeries* series) {
+bool SwrCache::start_refresh(const std::string& key, const CachePolicy& policy,
+                             const Launch& launch, StepCacheSeries* series) {
   {
     std::lock_guard lock(mutex_);
     if (auto backoff = retry_after_.find(key); backoff != retry_after_.end()) {
@@ -262,7 +274,8 @@ bool SwrCache::start_refresh(const std::string& key, const CachePolicy& policy, 
     std::lock_guard lock(self->mutex_);
     self->refreshing_.erase(key);
     if (failed) {
-      const auto backoff = std::min<std::chrono::milliseconds>(self->options_.refresh_backoff, policy.ttl);
+      const auto backoff =
+          std::min<std::chrono::milliseconds>(self->options_.refresh_backoff, policy.ttl);
       self->retry_after_[key] = Clock::now() + backoff;
     }
   };

@@ -68,7 +68,8 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
 
   struct Options {
     std::string prefix = "mosaic:";
-    std::function<std::int64_t()> now_ms;  // unix time in ms; empty: the system clock (tests move it)
+    std::function<std::int64_t()>
+        now_ms;  // unix time in ms; empty: the system clock (tests move it)
     std::chrono::milliseconds lease_poll{5};
     // After a background refresh of a key fails, no other starts for this long (at most the ttl):
     // a downstream that is down is not called back to back while stale values are served.
@@ -77,9 +78,10 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
 
   static std::shared_ptr<SwrCache> create(std::shared_ptr<Cache> backend, Options options);
 
-  CacheAnswer get(const std::string& key, const CachePolicy& policy, CallContext& context, const Call& fetch,
-                  const Launch& launch, StepCacheSeries* series);
-  CachePeek peek(const std::string& key, const CachePolicy& policy, const Launch& launch, StepCacheSeries* series);
+  CacheAnswer get(const std::string& key, const CachePolicy& policy, CallContext& context,
+                  const Call& fetch, const Launch& launch, StepCacheSeries* series);
+  CachePeek peek(const std::string& key, const CachePolicy& policy, const Launch& launch,
+                 StepCacheSeries* series);
 
   Cache& backend() { return *backend_; }
   const Options& options() const { return options_; }
@@ -104,26 +106,31 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
 
   std::int64_t now_ms() const;
   std::optional<Cached> read(const std::string& vkey, StepCacheSeries* series);
-  void store(const std::string& vkey, const Json& value, const CachePolicy& policy, StepCacheSeries* series);
-  CacheAnswer lead(const std::string& key, const CachePolicy& policy, CallContext& context, const Call& fetch,
-                   const Launch& launch, std::optional<Cached> older, StepCacheSeries* series);
+  void store(const std::string& vkey, const Json& value, const CachePolicy& policy,
+             StepCacheSeries* series);
+  CacheAnswer lead(const std::string& key, const CachePolicy& policy, CallContext& context,
+                   const Call& fetch, const Launch& launch, std::optional<Cached> older,
+                   StepCacheSeries* series);
   // Waits for another instance's fetch. A value, or nullopt when the leader should fetch itself.
   std::optional<CacheAnswer> await_lease_holder(const std::string& key, const CachePolicy& policy,
                                                 CallContext& context, std::optional<Cached>& older,
                                                 StepCacheSeries* series);
-  // True when this call launched the refresh (false: one was running already, or the launch failed).
+  // True when this call launched the refresh (false: one was running already, or the launch
+  // failed).
   bool start_refresh(const std::string& key, const CachePolicy& policy, const Launch& launch,
                      StepCacheSeries* series);
   // True when it called the downstream and the call failed.
-  bool refresh_now(const std::string& key, const CachePolicy& policy, const Call& call, StepCacheSeries* series);
+  bool refresh_now(const std::string& key, const CachePolicy& policy, const Call& call,
+                   StepCacheSeries* series);
   CacheAnswer serve(Cached&& cached, std::int64_t now) const;
 
   std::shared_ptr<Cache> backend_;
   Options options_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;  // misses being fetched
-  std::unordered_set<std::string> refreshing_;                        // background refreshes running
-  std::unordered_map<std::string, Clock::time_point> retry_after_;    // keys whose last refresh failed
+  std::unordered_set<std::string> refreshing_;  // background refreshes running
+  std::unordered_map<std::string, Clock::time_point>
+      retry_after_;  // keys whose last refresh failed
 };
 
 }  // namespace mosaic::cache

@@ -10,7 +10,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::vector<std::string_view> kCacheKeys = {"backend", "max_bytes", "servers", "timeout", "prefix"};
+const std::vector<std::string_view> kCacheKeys = {"backend", "max_bytes", "servers", "timeout",
+                                                  "prefix"};
 const std::vector<std::string_view> kStepCacheKeys = {"key", "ttl", "stale"};
 
 // memcached counts relative expiry in seconds up to 30 days; longer would be read as a date.
@@ -22,7 +23,8 @@ const DurationBounds kTimeoutBounds{false, std::chrono::milliseconds(5s)};
 constexpr std::uint64_t kMinMaxBytes = 64 * 1024;
 constexpr std::size_t kMaxPrefix = 64;
 
-void read_servers(const std::string& file, const MapEntry& entry, CacheConfig& cache, Diagnostics& diagnostics) {
+void read_servers(const std::string& file, const MapEntry& entry, CacheConfig& cache,
+                  Diagnostics& diagnostics) {
   auto items = read_string_list(file, entry, diagnostics);
   if (!items) return;
   cache.servers.clear();
@@ -36,7 +38,8 @@ void read_servers(const std::string& file, const MapEntry& entry, CacheConfig& c
     }
     cache.servers.push_back({address->host, address->port});
   }
-  if (items->empty()) diagnostics.error(value_where(file, entry), "cache.servers needs at least one host:port");
+  if (items->empty())
+    diagnostics.error(value_where(file, entry), "cache.servers needs at least one host:port");
 }
 
 bool good_prefix(const std::string& prefix) {
@@ -59,7 +62,8 @@ std::string CacheServer::str() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-void read_cache(const std::string& file, const MapEntry& section, CacheConfig& cache, Diagnostics& diagnostics) {
+void read_cache(const std::string& file, const MapEntry& section, CacheConfig& cache,
+                Diagnostics& diagnostics) {
   cache.where = key_where(file, section);
   bool servers_given = false;
   for (const auto& entry : read_map(file, section.value, "cache", kCacheKeys, diagnostics)) {
@@ -71,7 +75,8 @@ void read_cache(const std::string& file, const MapEntry& section, CacheConfig& c
       } else if (text && *text == "memcached") {
         cache.backend = CacheBackend::kMemcached;
       } else if (text) {
-        diagnostics.error(value_where(file, entry), "bad cache backend '" + *text + "' (expected memory or memcached)");
+        diagnostics.error(value_where(file, entry),
+                          "bad cache backend '" + *text + "' (expected memory or memcached)");
       }
     } else if (key == "max_bytes") {
       if (auto size = read_size(file, entry, diagnostics)) {
@@ -91,19 +96,21 @@ void read_cache(const std::string& file, const MapEntry& section, CacheConfig& c
         if (good_prefix(*text)) {
           cache.prefix = *text;
         } else {
-          diagnostics.error(value_where(file, entry),
-                            "bad cache prefix: at most 64 characters, no spaces or control characters");
+          diagnostics.error(
+              value_where(file, entry),
+              "bad cache prefix: at most 64 characters, no spaces or control characters");
         }
       }
     }
   }
   if (cache.backend == CacheBackend::kMemcached && cache.servers.empty() && !servers_given) {
-    diagnostics.error(cache.where, "cache.backend memcached needs cache.servers (one or more host:port)");
+    diagnostics.error(cache.where,
+                      "cache.backend memcached needs cache.servers (one or more host:port)");
   }
 }
 
-void read_step_cache(const std::string& file, const MapEntry& entry, std::optional<StepCacheConfig>& cache,
-                     Diagnostics& diagnostics) {
+void read_step_cache(const std::string& file, const MapEntry& entry,
+                     std::optional<StepCacheConfig>& cache, Diagnostics& diagnostics) {
   StepCacheConfig out;
   out.where = key_where(file, entry);
   const std::size_t errors_before = diagnostics.items().size();

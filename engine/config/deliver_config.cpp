@@ -6,10 +6,11 @@ namespace mosaic::config {
 
 namespace {
 
-const std::vector<std::string_view> kDeliverKeys = {"retain",  "max_requests",  "max_bytes",
-                                                    "client_ids", "threads",    "queue",
+const std::vector<std::string_view> kDeliverKeys = {"retain",        "max_requests", "max_bytes",
+                                                    "client_ids",    "threads",      "queue",
                                                     "drain_timeout", "websocket"};
-const std::vector<std::string_view> kWebSocketKeys = {"max_connections", "idle_timeout", "send_queue"};
+const std::vector<std::string_view> kWebSocketKeys = {"max_connections", "idle_timeout",
+                                                      "send_queue"};
 
 template <class T, class V>
 void assign(const std::optional<V>& value, T& target) {
@@ -18,21 +19,28 @@ void assign(const std::optional<V>& value, T& target) {
 
 void read_websocket(const std::string& file, const MapEntry& section, DeliverConfig& deliver,
                     Diagnostics& diagnostics) {
-  for (const auto& entry : read_map(file, section.value, "deliver.websocket", kWebSocketKeys, diagnostics)) {
-    if (entry.key == "max_connections") assign(read_int(file, entry, 1, 1000000, diagnostics), deliver.ws_max_connections);
-    if (entry.key == "idle_timeout") assign(read_duration(file, entry, {}, diagnostics), deliver.ws_idle_timeout);
-    if (entry.key == "send_queue") assign(read_int(file, entry, 1, 1000000, diagnostics), deliver.ws_send_queue);
+  for (const auto& entry :
+       read_map(file, section.value, "deliver.websocket", kWebSocketKeys, diagnostics)) {
+    if (entry.key == "max_connections")
+      assign(read_int(file, entry, 1, 1000000, diagnostics), deliver.ws_max_connections);
+    if (entry.key == "idle_timeout")
+      assign(read_duration(file, entry, {}, diagnostics), deliver.ws_idle_timeout);
+    if (entry.key == "send_queue")
+      assign(read_int(file, entry, 1, 1000000, diagnostics), deliver.ws_send_queue);
   }
 }
 
 }  // namespace
 
-void read_deliver(const std::string& file, const MapEntry& section, DeliverConfig& deliver, Diagnostics& diagnostics) {
+void read_deliver(const std::string& file, const MapEntry& section, DeliverConfig& deliver,
+                  Diagnostics& diagnostics) {
   for (const auto& entry : read_map(file, section.value, "deliver", kDeliverKeys, diagnostics)) {
     if (entry.key == "retain") assign(read_duration(file, entry, {}, diagnostics), deliver.retain);
-    if (entry.key == "max_requests") assign(read_int(file, entry, 1, 10000000, diagnostics), deliver.max_requests);
+    if (entry.key == "max_requests")
+      assign(read_int(file, entry, 1, 10000000, diagnostics), deliver.max_requests);
     if (entry.key == "max_bytes") assign(read_size(file, entry, diagnostics), deliver.max_bytes);
-    if (entry.key == "threads") assign(read_int(file, entry, 1, 4096, diagnostics), deliver.threads);
+    if (entry.key == "threads")
+      assign(read_int(file, entry, 1, 4096, diagnostics), deliver.threads);
     if (entry.key == "queue") assign(read_int(file, entry, 0, 1000000, diagnostics), deliver.queue);
     if (entry.key == "drain_timeout") {
       assign(read_duration(file, entry, {true, std::nullopt}, diagnostics), deliver.drain_timeout);
@@ -43,7 +51,8 @@ void read_deliver(const std::string& file, const MapEntry& section, DeliverConfi
       if (text == "true" || text == "false") {
         deliver.client_ids = text == "true";
       } else {
-        diagnostics.error(value_where(file, entry), "client_ids must be true or false, got '" + text + "'");
+        diagnostics.error(value_where(file, entry),
+                          "client_ids must be true or false, got '" + text + "'");
       }
     }
   }

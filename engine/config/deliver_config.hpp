@@ -19,9 +19,10 @@ struct DeliverConfig {
   std::chrono::milliseconds drain_timeout{5000};  // SIGTERM waits this long for background steps
   int ws_max_connections = 1000;
   std::chrono::milliseconds ws_idle_timeout{60000};
-  int ws_send_queue = 256;                  // messages waiting for a slow client; beyond: closed
+  int ws_send_queue = 256;  // messages waiting for a slow client; beyond: closed
 };
 
-void read_deliver(const std::string& file, const MapEntry& section, DeliverConfig& deliver, Diagnostics& diagnostics);
+void read_deliver(const std::string& file, const MapEntry& section, DeliverConfig& deliver,
+                  Diagnostics& diagnostics);
 
 }  // namespace mosaic::config

@@ -1,14 +1,13 @@
 // load_engine_config: mosaic.yaml checked for shape, then every pipeline file its globs match.
 #include "config/engine_config.hpp"
 
-#include "config/deliver_config.hpp"
-
 #include <cctype>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 
 #include "config/config_values.hpp"
+#include "config/deliver_config.hpp"
 #include "config/map_reader.hpp"
 #include "config/path_globs.hpp"
 #include "config/yaml_file.hpp"
@@ -25,10 +24,11 @@ const DurationBounds kPositive{false, std::nullopt};
 // Zero is meaningful for draining: stop at once without waiting for in-flight requests.
 const DurationBounds kZeroOrMore{true, std::nullopt};
 
-const std::vector<std::string_view> kTopKeys = {"server", "admin", "plugins", "downstreams",
-                                                "pipelines", "logging", "offload", "monitor", "cache", "deliver"};
+const std::vector<std::string_view> kTopKeys = {"server",    "admin",   "plugins", "downstreams",
+                                                "pipelines", "logging", "offload", "monitor",
+                                                "cache",     "deliver"};
 const std::vector<std::string_view> kServerKeys = {
-    "listen",       "threads", "queue", "max_body", "header_timeout", "keep_alive_timeout",
+    "listen",        "threads", "queue", "max_body", "header_timeout", "keep_alive_timeout",
     "drain_timeout", "tls"};
 const std::vector<std::string_view> kAdminKeys = {"listen", "token_file"};
 const std::vector<std::string_view> kPluginsKeys = {"paths"};
@@ -75,14 +75,17 @@ void read_token_file(const std::string& file, const MapEntry& entry, const std::
     token.append(buffer, static_cast<std::size_t>(in.gcount()));
   }
   if (in.bad() || !in.eof()) {
-    diagnostics.error(value_where(file, entry), "cannot read token_file '" + admin.token_file + "'");
+    diagnostics.error(value_where(file, entry),
+                      "cannot read token_file '" + admin.token_file + "'");
     return;
   }
   while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front()))) token.erase(0, 1);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front())))
+    token.erase(0, 1);
   if (token.size() < 16 || token.find_first_of(" \t\r\n") != std::string::npos) {
-    diagnostics.error(value_where(file, entry), "token_file '" + admin.token_file +
-                                                    "' must hold one token of at least 16 characters");
+    diagnostics.error(
+        value_where(file, entry),
+        "token_file '" + admin.token_file + "' must hold one token of at least 16 characters");
     return;
   }
   admin.token = std::move(token);
@@ -107,7 +110,8 @@ void read_plugins(const std::string& file, const MapEntry& section, const std::s
       config.plugin_paths.clear();
       for (const auto& path : *paths) {
         const bool absolute = !path.name.empty() && path.name.front() == '/';
-        config.plugin_paths.push_back(absolute || base_dir.empty() ? path.name : base_dir + "/" + path.name);
+        config.plugin_paths.push_back(absolute || base_dir.empty() ? path.name
+                                                                   : base_dir + "/" + path.name);
       }
     }
   }
@@ -173,7 +177,8 @@ void read_engine(const std::string& file, const YAML::Node& root, EngineConfig& 
       }
     }
     if (section.key == "pipelines") read_pipelines(file, section, base_dir, config, diagnostics);
-    if (section.key == "logging") read_logging(file, section, base_dir, config.logging, diagnostics);
+    if (section.key == "logging")
+      read_logging(file, section, base_dir, config.logging, diagnostics);
     if (section.key == "offload") read_offload(file, section, config.offload, diagnostics);
     if (section.key == "deliver") read_deliver(file, section, config.deliver, diagnostics);
     if (section.key == "monitor") read_monitor(file, section, config.monitor, diagnostics);

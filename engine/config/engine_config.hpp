@@ -3,14 +3,14 @@
 // known, every value of the right type and range, every error with file:line:col. Cross-checks
 // that need more than one file (unknown downstream, step references, cycles, duplicate
 // endpoints) belong to the pipeline compiler (pipeline/pipeline_compiler.hpp).
+#include <yaml-cpp/yaml.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "config/cache_config.hpp"
 #include "config/deliver_config.hpp"
@@ -36,9 +36,9 @@ struct ListenAddress {
 
 struct ServerConfig {
   ListenAddress listen{"127.0.0.1", 8080};
-  int threads = 64;                 // connection threads (1..4096)
-  int queue = 256;                  // accepted connections waiting for a thread (1..65536)
-  std::uint64_t max_body = 1 << 20; // request body limit
+  int threads = 64;                  // connection threads (1..4096)
+  int queue = 256;                   // accepted connections waiting for a thread (1..65536)
+  std::uint64_t max_body = 1 << 20;  // request body limit
   milliseconds header_timeout{10000};
   milliseconds keep_alive_timeout{15000};
   milliseconds drain_timeout{10000};  // SIGTERM: how long in-flight requests may take to finish
@@ -57,7 +57,7 @@ struct DownstreamConfig {
   std::string plugin;
   SourceLocation plugin_where;
   milliseconds timeout{1000};
-  Json config;          // `config:` as JSON (null when absent)
+  Json config;             // `config:` as JSON (null when absent)
   YAML::Node config_node;  // the same as YAML, to turn a plugin's error path into a location
   std::string file;
   ResilienceConfig resilience;  // bulkhead, retry, breaker, hedge
@@ -74,30 +74,31 @@ struct NameRef {
 struct StepConfig {
   std::string name;
   SourceLocation where;
-  NameRef call;                       // the downstream
+  NameRef call;  // the downstream
   StepClass step_class = StepClass::kCritical;
   std::optional<milliseconds> timeout;
-  std::vector<NameRef> after;         // explicit ordering
-  YAML::Node with;                    // the input tree (templates compiled later); may be null
+  std::vector<NameRef> after;            // explicit ordering
+  YAML::Node with;                       // the input tree (templates compiled later); may be null
   std::optional<StepCacheConfig> cache;  // `cache:` (key template compiled later)
 };
 
 struct PipelineConfig {
   std::string file;
-  std::string method;                 // GET, POST, ...
-  std::string path;                   // "/dashboard/{userId}"
+  std::string method;  // GET, POST, ...
+  std::string path;    // "/dashboard/{userId}"
   SourceLocation endpoint_where;
   milliseconds deadline{1500};
-  std::vector<StepConfig> steps;      // in file order
-  YAML::Node response;                // may be null: then all non-background results by name
-  std::shared_ptr<const std::string> source;  // the file's text, to point template errors inside scalars
+  std::vector<StepConfig> steps;  // in file order
+  YAML::Node response;            // may be null: then all non-background results by name
+  std::shared_ptr<const std::string>
+      source;  // the file's text, to point template errors inside scalars
 };
 
 struct EngineConfig {
-  std::string file;                   // the mosaic.yaml path as given
+  std::string file;  // the mosaic.yaml path as given
   ServerConfig server;
   AdminConfig admin;
-  std::vector<std::string> plugin_paths;   // resolved against the config file's folder
+  std::vector<std::string> plugin_paths;  // resolved against the config file's folder
   SourceLocation plugins_where;
   std::vector<DownstreamConfig> downstreams;  // in file order
   std::vector<PipelineConfig> pipelines;      // every file matched by `pipelines:` globs, sorted

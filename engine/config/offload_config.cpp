@@ -9,20 +9,24 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::vector<std::string_view> kOffloadKeys = {"threads", "queue", "threshold", "timeout", "nice"};
+const std::vector<std::string_view> kOffloadKeys = {"threads", "queue", "threshold", "timeout",
+                                                    "nice"};
 const std::vector<std::string_view> kMonitorKeys = {"tick", "lag_warn"};
 
 }  // namespace
 
 std::string describe(const OffloadConfig& offload) {
-  return "threads=" + (offload.threads == 0 ? std::string("cores") : std::to_string(offload.threads)) +
-         " queue=" + std::to_string(offload.queue) + " threshold=" + std::to_string(offload.threshold) +
-         " timeout=" + std::to_string(offload.timeout.count()) + "ms nice=" + std::to_string(offload.nice);
+  return "threads=" +
+         (offload.threads == 0 ? std::string("cores") : std::to_string(offload.threads)) +
+         " queue=" + std::to_string(offload.queue) +
+         " threshold=" + std::to_string(offload.threshold) +
+         " timeout=" + std::to_string(offload.timeout.count()) +
+         "ms nice=" + std::to_string(offload.nice);
 }
 
 std::string describe(const MonitorConfig& monitor) {
-  return "tick=" + std::to_string(monitor.tick.count()) + "ms lag_warn=" + std::to_string(monitor.lag_warn.count()) +
-         "ms";
+  return "tick=" + std::to_string(monitor.tick.count()) +
+         "ms lag_warn=" + std::to_string(monitor.lag_warn.count()) + "ms";
 }
 
 void read_offload(const std::string& file, const MapEntry& section, OffloadConfig& offload,
@@ -42,7 +46,8 @@ void read_offload(const std::string& file, const MapEntry& section, OffloadConfi
       if (auto n = read_int(file, entry, 0, 19, diagnostics)) offload.nice = *n;
     }
     if (key == "timeout") {
-      if (auto d = read_duration(file, entry, DurationBounds{false, std::chrono::milliseconds(10min)}, diagnostics)) {
+      if (auto d = read_duration(
+              file, entry, DurationBounds{false, std::chrono::milliseconds(10min)}, diagnostics)) {
         offload.timeout = *d;
       }
     }

@@ -10,11 +10,11 @@
 namespace mosaic::config {
 
 struct OffloadConfig {
-  int threads = 0;                        // 0: one per core
-  int queue = 128;                        // tasks waiting for a thread; beyond that, refused
-  std::uint64_t threshold = 100 * 1024;   // payloads this large (bytes) leave the request thread
+  int threads = 0;                          // 0: one per core
+  int queue = 128;                          // tasks waiting for a thread; beyond that, refused
+  std::uint64_t threshold = 100 * 1024;     // payloads this large (bytes) leave the request thread
   std::chrono::milliseconds timeout{1000};  // longest wait in the queue (never past the deadline)
-  int nice = 10;                          // the pool's threads run this much nicer than the process
+  int nice = 10;  // the pool's threads run this much nicer than the process
 };
 
 struct MonitorConfig {

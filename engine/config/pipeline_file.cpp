@@ -18,7 +18,8 @@ using namespace std::chrono_literals;
 const DurationBounds kRequestBounds{false, std::chrono::milliseconds(10min)};
 
 const std::vector<std::string_view> kPipelineKeys = {"endpoint", "deadline", "steps", "response"};
-const std::vector<std::string_view> kStepKeys = {"call", "class", "timeout", "after", "with", "cache"};
+const std::vector<std::string_view> kStepKeys = {"call",  "class", "timeout",
+                                                 "after", "with",  "cache"};
 
 std::optional<StepClass> parse_class(const std::string& text) {
   if (text == "critical") return StepClass::kCritical;

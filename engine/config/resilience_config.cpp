@@ -13,10 +13,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::vector<std::string_view> kBulkheadKeys = {"max_concurrent", "max_queue", "queue_timeout"};
-const std::vector<std::string_view> kRetryKeys = {"attempts", "backoff", "max_backoff", "budget", "attempt_timeout"};
-const std::vector<std::string_view> kBreakerKeys = {"failure_ratio", "min_calls", "window", "open_for",
-                                                    "half_open_calls"};
+const std::vector<std::string_view> kBulkheadKeys = {"max_concurrent", "max_queue",
+                                                     "queue_timeout"};
+const std::vector<std::string_view> kRetryKeys = {"attempts", "backoff", "max_backoff", "budget",
+                                                  "attempt_timeout"};
+const std::vector<std::string_view> kBreakerKeys = {"failure_ratio", "min_calls", "window",
+                                                    "open_for", "half_open_calls"};
 const std::vector<std::string_view> kHedgeKeys = {"after", "budget"};
 
 const DurationBounds kShort{false, std::chrono::milliseconds(1min)};
@@ -38,8 +40,9 @@ std::optional<double> read_ratio(const std::string& file, const MapEntry& entry,
   if (!number || !(value > 0) || value > max) {
     char bound[32];
     std::snprintf(bound, sizeof bound, "%g", max);
-    diagnostics.error(value_where(file, entry), entry.key + " must be a number above 0 and at most " +
-                                                    bound + ", got '" + text + "'");
+    diagnostics.error(
+        value_where(file, entry),
+        entry.key + " must be a number above 0 and at most " + bound + ", got '" + text + "'");
     return std::nullopt;
   }
   return value;
@@ -50,20 +53,25 @@ void assign(std::optional<T> value, T& target) {
   if (value) target = *value;
 }
 
-void read_bulkhead(const std::string& file, const MapEntry& section, BulkheadConfig& out, Diagnostics& diagnostics) {
+void read_bulkhead(const std::string& file, const MapEntry& section, BulkheadConfig& out,
+                   Diagnostics& diagnostics) {
   if (is_off(section.value)) {
     out.enabled = false;
     return;
   }
   out.enabled = true;
   for (const auto& entry : read_map(file, section.value, "bulkhead", kBulkheadKeys, diagnostics)) {
-    if (entry.key == "max_concurrent") assign(read_int(file, entry, 1, 100000, diagnostics), out.max_concurrent);
-    if (entry.key == "max_queue") assign(read_int(file, entry, 0, 100000, diagnostics), out.max_queue);
-    if (entry.key == "queue_timeout") assign(read_duration(file, entry, kShort, diagnostics), out.queue_timeout);
+    if (entry.key == "max_concurrent")
+      assign(read_int(file, entry, 1, 100000, diagnostics), out.max_concurrent);
+    if (entry.key == "max_queue")
+      assign(read_int(file, entry, 0, 100000, diagnostics), out.max_queue);
+    if (entry.key == "queue_timeout")
+      assign(read_duration(file, entry, kShort, diagnostics), out.queue_timeout);
   }
 }
 
-void read_retry(const std::string& file, const MapEntry& section, RetryConfig& out, Diagnostics& diagnostics) {
+void read_retry(const std::string& file, const MapEntry& section, RetryConfig& out,
+                Diagnostics& diagnostics) {
   if (is_off(section.value)) {
     out.attempts = 1;
     return;
@@ -73,7 +81,8 @@ void read_retry(const std::string& file, const MapEntry& section, RetryConfig& o
   const auto entries = read_map(file, section.value, "retry", kRetryKeys, diagnostics);
   for (const auto& entry : entries) {
     if (entry.key == "attempts") assign(read_int(file, entry, 1, 10, diagnostics), out.attempts);
-    if (entry.key == "backoff") assign(read_duration(file, entry, kShort, diagnostics), out.backoff);
+    if (entry.key == "backoff")
+      assign(read_duration(file, entry, kShort, diagnostics), out.backoff);
     if (entry.key == "budget") assign(read_ratio(file, entry, 10.0, diagnostics), out.budget);
     if (entry.key == "attempt_timeout") {
       if (auto d = read_duration(file, entry, kLong, diagnostics)) out.attempt_timeout = *d;
@@ -89,20 +98,23 @@ void read_retry(const std::string& file, const MapEntry& section, RetryConfig& o
   }
   if (max_backoff_entry && out.max_backoff < out.backoff) {
     diagnostics.error(value_where(file, *max_backoff_entry),
-                      "retry.max_backoff must be at least retry.backoff (" + std::to_string(out.backoff.count()) +
-                          "ms)");
+                      "retry.max_backoff must be at least retry.backoff (" +
+                          std::to_string(out.backoff.count()) + "ms)");
   }
 }
 
-void read_breaker(const std::string& file, const MapEntry& section, BreakerConfig& out, Diagnostics& diagnostics) {
+void read_breaker(const std::string& file, const MapEntry& section, BreakerConfig& out,
+                  Diagnostics& diagnostics) {
   if (is_off(section.value)) {
     out.enabled = false;
     return;
   }
   out.enabled = true;
   for (const auto& entry : read_map(file, section.value, "breaker", kBreakerKeys, diagnostics)) {
-    if (entry.key == "failure_ratio") assign(read_ratio(file, entry, 1.0, diagnostics), out.failure_ratio);
-    if (entry.key == "min_calls") assign(read_int(file, entry, 1, 100000, diagnostics), out.min_calls);
+    if (entry.key == "failure_ratio")
+      assign(read_ratio(file, entry, 1.0, diagnostics), out.failure_ratio);
+    if (entry.key == "min_calls")
+      assign(read_int(file, entry, 1, 100000, diagnostics), out.min_calls);
     if (entry.key == "window") {
       if (auto d = read_duration(file, entry, kLong, diagnostics)) {
         if (*d < 100ms) {
@@ -112,12 +124,15 @@ void read_breaker(const std::string& file, const MapEntry& section, BreakerConfi
         }
       }
     }
-    if (entry.key == "open_for") assign(read_duration(file, entry, kLong, diagnostics), out.open_for);
-    if (entry.key == "half_open_calls") assign(read_int(file, entry, 1, 1000, diagnostics), out.half_open_calls);
+    if (entry.key == "open_for")
+      assign(read_duration(file, entry, kLong, diagnostics), out.open_for);
+    if (entry.key == "half_open_calls")
+      assign(read_int(file, entry, 1, 1000, diagnostics), out.half_open_calls);
   }
 }
 
-void read_hedge(const std::string& file, const MapEntry& section, HedgeConfig& out, Diagnostics& diagnostics) {
+void read_hedge(const std::string& file, const MapEntry& section, HedgeConfig& out,
+                Diagnostics& diagnostics) {
   if (is_off(section.value)) {
     out.after.reset();
     return;
@@ -133,11 +148,14 @@ void read_hedge(const std::string& file, const MapEntry& section, HedgeConfig& o
   }
   const bool mapping = section.value.IsMap() || section.value.IsNull();
   if (mapping && !has_after) {
-    diagnostics.error(key_where(file, section), "missing required key 'after' in hedge (or write hedge: off)");
+    diagnostics.error(key_where(file, section),
+                      "missing required key 'after' in hedge (or write hedge: off)");
   }
 }
 
-std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()); }
+std::string ms(std::chrono::milliseconds d) {
+  return std::to_string(d.count());
+}
 
 }  // namespace
 
@@ -159,12 +177,13 @@ std::string resilience_key(const ResilienceConfig& c) {
   const auto& k = c.breaker;
   const auto& h = c.hedge;
   return "bulkhead " + std::to_string(b.enabled) + " " + std::to_string(b.max_concurrent) + " " +
-         std::to_string(b.max_queue) + " " + ms(b.queue_timeout) + "\nretry " + std::to_string(r.attempts) + " " +
-         ms(r.backoff) + " " + ms(r.max_backoff) + " " + std::to_string(r.budget) + " " +
-         (r.attempt_timeout ? ms(*r.attempt_timeout) : "-") + "\nbreaker " + std::to_string(k.enabled) + " " +
-         std::to_string(k.failure_ratio) + " " + std::to_string(k.min_calls) + " " + ms(k.window) + " " +
-         ms(k.open_for) + " " + std::to_string(k.half_open_calls) + "\nhedge " + (h.after ? ms(*h.after) : "-") +
-         " " + std::to_string(h.budget);
+         std::to_string(b.max_queue) + " " + ms(b.queue_timeout) + "\nretry " +
+         std::to_string(r.attempts) + " " + ms(r.backoff) + " " + ms(r.max_backoff) + " " +
+         std::to_string(r.budget) + " " + (r.attempt_timeout ? ms(*r.attempt_timeout) : "-") +
+         "\nbreaker " + std::to_string(k.enabled) + " " + std::to_string(k.failure_ratio) + " " +
+         std::to_string(k.min_calls) + " " + ms(k.window) + " " + ms(k.open_for) + " " +
+         std::to_string(k.half_open_calls) + "\nhedge " + (h.after ? ms(*h.after) : "-") + " " +
+         std::to_string(h.budget);
 }
 
 }  // namespace mosaic::config

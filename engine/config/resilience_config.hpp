@@ -18,16 +18,16 @@ namespace mosaic::config {
 
 struct BulkheadConfig {
   bool enabled = true;
-  int max_concurrent = 64;                        // calls in flight
-  int max_queue = 64;                             // calls waiting for a slot
-  std::chrono::milliseconds queue_timeout{50};    // longest wait for a slot, then `shed`
+  int max_concurrent = 64;                      // calls in flight
+  int max_queue = 64;                           // calls waiting for a slot
+  std::chrono::milliseconds queue_timeout{50};  // longest wait for a slot, then `shed`
 };
 
 struct RetryConfig {
-  int attempts = 1;                               // 1: no retries (`retry: {}` means 2)
-  std::chrono::milliseconds backoff{25};          // base of the exponential backoff
-  std::chrono::milliseconds max_backoff{250};     // cap of one backoff
-  double budget = 0.1;                            // retries / calls over the last 10 s
+  int attempts = 1;                            // 1: no retries (`retry: {}` means 2)
+  std::chrono::milliseconds backoff{25};       // base of the exponential backoff
+  std::chrono::milliseconds max_backoff{250};  // cap of one backoff
+  double budget = 0.1;                         // retries / calls over the last 10 s
   // Each attempt's deadline. Unset: an attempt gets an equal share of the time left,
   // time_left / attempts_left, so a timed-out attempt still leaves time for the next one.
   std::optional<std::chrono::milliseconds> attempt_timeout;
@@ -35,11 +35,11 @@ struct RetryConfig {
 
 struct BreakerConfig {
   bool enabled = true;
-  double failure_ratio = 0.5;                     // opens at this share of failures...
-  int min_calls = 20;                             // ...over at least this many calls...
-  std::chrono::milliseconds window{10000};        // ...in this sliding window
-  std::chrono::milliseconds open_for{5000};       // refuses calls this long, then half-opens
-  int half_open_calls = 3;                        // probes that must all succeed to close
+  double failure_ratio = 0.5;                // opens at this share of failures...
+  int min_calls = 20;                        // ...over at least this many calls...
+  std::chrono::milliseconds window{10000};   // ...in this sliding window
+  std::chrono::milliseconds open_for{5000};  // refuses calls this long, then half-opens
+  int half_open_calls = 3;                   // probes that must all succeed to close
 };
 
 struct HedgeConfig {

@@ -30,8 +30,10 @@ std::optional<std::string> read_pem_file(const std::string& file, const MapEntry
     diagnostics.error(value_where(file, entry), "cannot read " + entry.key + " '" + resolved + "'");
     return std::nullopt;
   }
-  if (in.bad() || text.find("-----BEGIN ") == std::string::npos || text.find(kind) == std::string::npos) {
-    diagnostics.error(value_where(file, entry), entry.key + " '" + resolved + "' holds no PEM " + kind);
+  if (in.bad() || text.find("-----BEGIN ") == std::string::npos ||
+      text.find(kind) == std::string::npos) {
+    diagnostics.error(value_where(file, entry),
+                      entry.key + " '" + resolved + "' holds no PEM " + kind);
     return std::nullopt;
   }
   return resolved;
@@ -46,11 +48,13 @@ void read_server_tls(const std::string& file, const MapEntry& section, const std
   for (const auto& entry : read_map(file, section.value, "server.tls", kTlsKeys, diagnostics)) {
     if (entry.key == "cert_file") {
       has_cert = true;
-      if (auto path = read_pem_file(file, entry, base_dir, "CERTIFICATE", diagnostics)) tls.cert_file = *path;
+      if (auto path = read_pem_file(file, entry, base_dir, "CERTIFICATE", diagnostics))
+        tls.cert_file = *path;
     }
     if (entry.key == "key_file") {
       has_key = true;
-      if (auto path = read_pem_file(file, entry, base_dir, "PRIVATE KEY", diagnostics)) tls.key_file = *path;
+      if (auto path = read_pem_file(file, entry, base_dir, "PRIVATE KEY", diagnostics))
+        tls.key_file = *path;
     }
   }
   if (has_cert != has_key) {

@@ -30,7 +30,9 @@ class Diagnostics {
   void error(SourceLocation where, std::string message) {
     items_.push_back({std::move(where), std::move(message)});
   }
-  void append(const Diagnostics& other) { items_.insert(items_.end(), other.items_.begin(), other.items_.end()); }
+  void append(const Diagnostics& other) {
+    items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+  }
   bool ok() const { return items_.empty(); }
   const std::vector<Diagnostic>& items() const { return items_; }
   std::string str() const;  // one diagnostic a line

@@ -1,10 +1,10 @@
 #pragma once
 // YAML scalars and trees as JSON, with YAML 1.2 core-schema typing: a plain scalar may be a
 // number, bool or null; a quoted scalar is always a string.
+#include <yaml-cpp/yaml.h>
+
 #include <string>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "mosaic/json.hpp"
 

@@ -6,10 +6,14 @@ namespace {
 
 const char* status_name(int status) {
   switch (status) {
-    case 0: return "running";
-    case 1: return "ok";
-    case 2: return "failed";
-    case 3: return "shed";
+    case 0:
+      return "running";
+    case 1:
+      return "ok";
+    case 2:
+      return "failed";
+    case 3:
+      return "shed";
   }
   return "running";
 }
@@ -61,9 +65,12 @@ bool ResultStore::done(const Entry& entry) {
 }
 
 Message ResultStore::step_message(const Entry& entry, const StepRecord& step) {
-  json::object m{{"request_id", entry.id}, {"step", step.name}, {"status", status_name(static_cast<int>(step.status))}};
+  json::object m{{"request_id", entry.id},
+                 {"step", step.name},
+                 {"status", status_name(static_cast<int>(step.status))}};
   if (step.status == StepRecord::Status::kOk) m["value"] = step.value;
-  if (step.status == StepRecord::Status::kFailed || step.status == StepRecord::Status::kShed) m["reason"] = step.reason;
+  if (step.status == StepRecord::Status::kFailed || step.status == StepRecord::Status::kShed)
+    m["reason"] = step.reason;
   return json::serialize(m);
 }
 
@@ -85,7 +92,8 @@ void ResultStore::expect(const std::string& request_id, const std::string& step)
   enforce_limits();
 }
 
-void ResultStore::finish(const std::string& request_id, const std::string& step, const CallResult& result) {
+void ResultStore::finish(const std::string& request_id, const std::string& step,
+                         const CallResult& result) {
   std::vector<Message> messages;
   {
     std::lock_guard lock(mutex_);
@@ -101,7 +109,8 @@ void ResultStore::finish(const std::string& request_id, const std::string& step,
       record->status = StepRecord::Status::kOk;
       record->value = result.value();
     } else {
-      record->status = result.failure().kind == FailureKind::kShed ? StepRecord::Status::kShed : StepRecord::Status::kFailed;
+      record->status = result.failure().kind == FailureKind::kShed ? StepRecord::Status::kShed
+                                                                   : StepRecord::Status::kFailed;
       record->reason = result.failure().reason();
     }
     messages.push_back(step_message(entry, *record));
@@ -144,11 +153,14 @@ std::optional<Json> ResultStore::snapshot(const std::string& request_id) {
     if (step.status == StepRecord::Status::kRunning) pending.emplace_back(step.name);
     steps[step.name] = std::move(s);
   }
-  return json::object{{"request_id", entry.id}, {"done", done(entry)}, {"steps", std::move(steps)},
+  return json::object{{"request_id", entry.id},
+                      {"done", done(entry)},
+                      {"steps", std::move(steps)},
                       {"pending", std::move(pending)}};
 }
 
-bool ResultStore::subscribe(const std::string& request_id, const std::shared_ptr<Subscriber>& subscriber) {
+bool ResultStore::subscribe(const std::string& request_id,
+                            const std::shared_ptr<Subscriber>& subscriber) {
   std::lock_guard lock(mutex_);
   enforce_limits();
   auto it = entries_.find(request_id);

@@ -8,9 +8,11 @@
 
 namespace mosaic::delivery {
 
-void ResultsHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+void ResultsHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
+                                   Poco::Net::HTTPServerResponse& response) {
   const std::string& offered = request.get("X-Request-Id", "");
-  const std::string own_id = server::is_valid_request_id(offered) ? offered : server::generate_request_id();
+  const std::string own_id =
+      server::is_valid_request_id(offered) ? offered : server::generate_request_id();
   const std::string path = request.getURI().substr(0, request.getURI().find('?'));
   const std::string wanted = path.substr(std::min(path.size(), kResultsPrefix.size()));
 
@@ -19,13 +21,15 @@ void ResultsHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
   if (request.getMethod() != "GET" && request.getMethod() != "HEAD") {
     status = 405;
     response.set("Allow", "GET, HEAD");
-    body = response::serialize_error({405, "method_not_allowed", "results are read with GET", {}, {}}, own_id);
-  } else if (auto snapshot = server::is_valid_request_id(wanted) ? store_.snapshot(wanted) : std::nullopt) {
+    body = response::serialize_error(
+        {405, "method_not_allowed", "results are read with GET", {}, {}}, own_id);
+  } else if (auto snapshot =
+                 server::is_valid_request_id(wanted) ? store_.snapshot(wanted) : std::nullopt) {
     body = json::serialize(*snapshot);
   } else {
     status = 404;
-    body = response::serialize_error({404, "not_found", "no results for this request id (unknown or expired)", {}, {}},
-                                     own_id);
+    body = response::serialize_error(
+        {404, "not_found", "no results for this request id (unknown or expired)", {}, {}}, own_id);
   }
   response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   response.setContentType("application/json");

@@ -14,7 +14,8 @@ inline constexpr std::string_view kReservedPrefix = "/_mosaic/";
 class ResultsHandler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit ResultsHandler(ResultStore& store) : store_(store) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override;
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override;
 
  private:
   ResultStore& store_;

@@ -33,10 +33,11 @@ namespace {
 using Poco::Net::WebSocket;
 constexpr auto kPollInterval = std::chrono::milliseconds(20);
 
-void refuse(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, int status,
-            const std::string& code, const std::string& message) {
+void refuse(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+            int status, const std::string& code, const std::string& message) {
   const std::string& offered = request.get("X-Request-Id", "");
-  const std::string id = server::is_valid_request_id(offered) ? offered : server::generate_request_id();
+  const std::string id =
+      server::is_valid_request_id(offered) ? offered : server::generate_request_id();
   const std::string body = response::serialize_error({status, code, message, {}, {}}, id);
   response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   response.setContentType("application/json");
@@ -74,8 +75,10 @@ class Session {
       if (!send(message)) return false;
     }
     if (!pending.empty()) last_activity_ = std::chrono::steady_clock::now();
-    if (socket_.poll(Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(kPollInterval).count()),
-                     Poco::Net::Socket::SELECT_READ)) {
+    if (socket_.poll(
+            Poco::Timespan(
+                std::chrono::duration_cast<std::chrono::microseconds>(kPollInterval).count()),
+            Poco::Net::Socket::SELECT_READ)) {
       if (!receive()) return false;
       last_activity_ = std::chrono::steady_clock::now();
     }
@@ -101,7 +104,9 @@ class Session {
     if (opcode == WebSocket::FRAME_OP_CLOSE) return false;
     if (n == 0 && flags == 0) return false;  // the peer closed the connection
     if (opcode == WebSocket::FRAME_OP_PING) {
-      socket_.sendFrame(buffer, n, static_cast<int>(WebSocket::FRAME_FLAG_FIN) | static_cast<int>(WebSocket::FRAME_OP_PONG));
+      socket_.sendFrame(
+          buffer, n,
+          static_cast<int>(WebSocket::FRAME_FLAG_FIN) | static_cast<int>(WebSocket::FRAME_OP_PONG));
       return true;
     }
     if (opcode != WebSocket::FRAME_OP_TEXT) return true;
@@ -148,7 +153,8 @@ class Session {
 
 }  // namespace
 
-void WebSocketHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+void WebSocketHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
+                                     Poco::Net::HTTPServerResponse& response) {
   if (hub_.connections.fetch_add(1) >= hub_.limits.max_connections) {
     hub_.connections.fetch_sub(1);
     if (hub_.refused) hub_.refused->inc();

@@ -51,7 +51,8 @@ class SessionQueue : public Subscriber {
 class WebSocketHandler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit WebSocketHandler(WebSocketHub& hub) : hub_(hub) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override;
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override;
 
  private:
   WebSocketHub& hub_;

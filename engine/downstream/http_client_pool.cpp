@@ -1,5 +1,13 @@
 #include "downstream/http_client_pool.hpp"
 
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Timespan.h>
+#include <Poco/URI.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -10,19 +18,10 @@
 #include <ostream>
 #include <string_view>
 
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/SecureStreamSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/Timespan.h>
-#include <Poco/URI.h>
-
 #include "downstream/in_flight_call.hpp"
 #include "downstream/tls_client_context.hpp"
-#include "trace/trace_context.hpp"
 #include "mosaic/config_error.hpp"
+#include "trace/trace_context.hpp"
 
 namespace mosaic::downstream {
 namespace {
@@ -31,11 +30,16 @@ enum class Phase { kConnect, kHandshake, kSend, kReceiveHead, kReceiveBody };
 
 const char* to_string(Phase phase) {
   switch (phase) {
-    case Phase::kConnect: return "connect";
-    case Phase::kHandshake: return "tls handshake";
-    case Phase::kSend: return "send";
-    case Phase::kReceiveHead: return "receive head";
-    case Phase::kReceiveBody: return "receive body";
+    case Phase::kConnect:
+      return "connect";
+    case Phase::kHandshake:
+      return "tls handshake";
+    case Phase::kSend:
+      return "send";
+    case Phase::kReceiveHead:
+      return "receive head";
+    case Phase::kReceiveBody:
+      return "receive body";
   }
   return "?";
 }
@@ -80,7 +84,9 @@ bool is_target(std::string_view s) {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+           auto lower = [](char c) {
+             return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+           };
            return lower(x) == lower(y);
          });
 }
@@ -113,7 +119,8 @@ std::optional<std::string> check_request(const HttpRequest& request) {
   }
   for (const auto& [name, value] : request.headers) {
     if (!is_token(name)) return "invalid header name '" + name + "'";
-    if (!is_header_value(value)) return "header '" + name + "' has a control character in its value";
+    if (!is_header_value(value))
+      return "header '" + name + "' has a control character in its value";
     if (is_reserved_header(name)) return "header '" + name + "' is set by the HTTP client";
   }
   return std::nullopt;
@@ -130,18 +137,21 @@ HttpPoolLimits checked_limits(const HttpClientOptions& options) {
   if (options.max_connections < 1 || options.max_connections > 100000) {
     throw ConfigError("max_connections", "must be between 1 and 100000");
   }
-  if (options.connect_timeout.count() <= 0) throw ConfigError("connect_timeout", "must be above 0ms");
+  if (options.connect_timeout.count() <= 0)
+    throw ConfigError("connect_timeout", "must be above 0ms");
   if (options.idle_timeout.count() < 0) throw ConfigError("idle_timeout", "must not be negative");
   if (options.max_response < 1) throw ConfigError("max_response", "must be at least 1 byte");
   if (!options.deadline_header.empty() && !is_token(options.deadline_header)) {
     throw ConfigError("deadline_header", "is not a valid header name");
   }
-  return {options.max_connections, std::min(options.max_idle, options.max_connections), options.idle_timeout};
+  return {options.max_connections, std::min(options.max_idle, options.max_connections),
+          options.idle_timeout};
 }
 
 // W3C trace context: this call is a child span of the request's span. Found by a cross-cast
 // (trace::TracedCall), so no plugin ABI change; a plugin that set traceparent itself keeps it.
-void add_trace_headers(const CallContext& context, const HttpRequest& request, Poco::Net::HTTPRequest& out) {
+void add_trace_headers(const CallContext& context, const HttpRequest& request,
+                       Poco::Net::HTTPRequest& out) {
   const auto* traced = dynamic_cast<const trace::TracedCall*>(&context);
   const trace::TraceContext* trace = traced ? traced->trace() : nullptr;
   if (!trace || trace->trace_id.empty()) return;
@@ -163,7 +173,8 @@ PooledHttpClient::PooledHttpClient(const HttpClientOptions& options)
     throw ConfigError("base_url", "is not a valid URL: " + e.message());
   }
   if (uri.getScheme() != "http" && uri.getScheme() != "https") {
-    throw ConfigError("base_url", "expected an http:// or https:// URL such as http://127.0.0.1:8080");
+    throw ConfigError("base_url",
+                      "expected an http:// or https:// URL such as http://127.0.0.1:8080");
   }
   if (uri.getHost().empty()) throw ConfigError("base_url", "has no host");
   if (!uri.getUserInfo().empty()) {
@@ -215,10 +226,12 @@ Outcome<HttpResponse> PooledHttpClient::run(const HttpRequest& request, CallCont
   // Only the call's own flag is checked under the pool's lock (see HttpConnectionPool::acquire);
   // the cancel callback sets it and wakes the waiters.
   switch (pool_.acquire(lease, context.deadline(), [&call] { return call.cancelled(); })) {
-    case HttpConnectionPool::AcquireResult::kInterrupted: return context.interruption();
+    case HttpConnectionPool::AcquireResult::kInterrupted:
+      return context.interruption();
     case HttpConnectionPool::AcquireResult::kDeadline:
       return Failure::Timeout("no free connection to " + host_ + " before the deadline");
-    case HttpConnectionPool::AcquireResult::kAcquired: break;
+    case HttpConnectionPool::AcquireResult::kAcquired:
+      break;
   }
   for (int attempt = 0;; ++attempt) {
     if (!lease.connection()) {
@@ -240,19 +253,24 @@ Failure failure_for(Phase phase, const std::exception& error, CallContext& conte
                     const InFlightCall& call, const std::string& where, bool fresh_tls = false) {
   if (call.cancelled() || context.cancelled()) return context.interruption();
   const auto* poco = dynamic_cast<const Poco::Exception*>(&error);
-  std::string detail = where + ": " + to_string(phase) + ": " + (poco ? poco->displayText() : error.what());
+  std::string detail =
+      where + ": " + to_string(phase) + ": " + (poco ? poco->displayText() : error.what());
   if (Clock::now() >= context.deadline()) return Failure::Timeout(std::move(detail));
   // With TLS 1.3 a server that refuses the client's certificate says so after the client's side
   // of the handshake is done: at the first read of a new connection.
-  if ((phase == Phase::kHandshake || fresh_tls) && is_tls_error(error)) return tls_failure(error, detail);
+  if ((phase == Phase::kHandshake || fresh_tls) && is_tls_error(error))
+    return tls_failure(error, detail);
   if (phase == Phase::kHandshake && dynamic_cast<const Poco::TimeoutException*>(&error)) {
     return Failure::Timeout(std::move(detail));
   }
-  if (phase == Phase::kHandshake) return Failure::Of(FailureKind::kTlsHandshakeFailed, std::move(detail));
+  if (phase == Phase::kHandshake)
+    return Failure::Of(FailureKind::kTlsHandshakeFailed, std::move(detail));
   if (phase == Phase::kConnect) return Failure::Of(FailureKind::kConnectFailed, std::move(detail));
-  if (dynamic_cast<const Poco::TimeoutException*>(&error)) return Failure::Timeout(std::move(detail));
+  if (dynamic_cast<const Poco::TimeoutException*>(&error))
+    return Failure::Timeout(std::move(detail));
   // Not HTTP: a malformed status line, header or chunk size.
-  if (dynamic_cast<const Poco::Net::MessageException*>(&error) || dynamic_cast<const Poco::DataException*>(&error)) {
+  if (dynamic_cast<const Poco::Net::MessageException*>(&error) ||
+      dynamic_cast<const Poco::DataException*>(&error)) {
     return Failure::Of(FailureKind::kBadResponse, std::move(detail));
   }
   return Failure::Of(FailureKind::kUnavailable, std::move(detail));
@@ -260,7 +278,8 @@ Failure failure_for(Phase phase, const std::exception& error, CallContext& conte
 
 // What an istream/ostream reports when Poco's stream buffer failed: the session kept the
 // original exception.
-const std::exception& original_error(const std::exception& error, Poco::Net::HTTPClientSession& session) {
+const std::exception& original_error(const std::exception& error,
+                                     Poco::Net::HTTPClientSession& session) {
   if (dynamic_cast<const Poco::Exception*>(&error)) return error;
   if (const Poco::Exception* network = session.networkException()) return *network;
   return error;
@@ -278,7 +297,8 @@ std::optional<Failure> PooledHttpClient::connect(CallContext& context, InFlightC
     Poco::Net::StreamSocket& socket = lease.connection()->socket();
     if (!call.attach(socket.impl()->sockfd())) return context.interruption();
     auto deadline = context.deadline();
-    if (Clock::now() >= deadline) return Failure::Timeout(where + ": deadline passed before connecting");
+    if (Clock::now() >= deadline)
+      return Failure::Timeout(where + ": deadline passed before connecting");
     auto timeout = std::min(timespan_until(deadline),
                             Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(
                                                options_.connect_timeout)
@@ -318,7 +338,8 @@ Outcome<HttpResponse> PooledHttpClient::exchange_once(const HttpRequest& request
   const auto deadline = context.deadline();
   Phase phase = Phase::kSend;
   try {
-    if (Clock::now() >= deadline) return Failure::Timeout(where + ": deadline passed before sending");
+    if (Clock::now() >= deadline)
+      return Failure::Timeout(where + ": deadline passed before sending");
     socket.setSendTimeout(timespan_until(deadline));
     socket.setReceiveTimeout(timespan_until(deadline));
 
@@ -327,7 +348,8 @@ Outcome<HttpResponse> PooledHttpClient::exchange_once(const HttpRequest& request
     out_head.setHost(host_, port_);
     out_head.setKeepAlive(true);
     for (const auto& [name, value] : request.headers) out_head.add(name, value);
-    if (!context.request_id().empty()) out_head.set("X-Request-Id", std::string(context.request_id()));
+    if (!context.request_id().empty())
+      out_head.set("X-Request-Id", std::string(context.request_id()));
     add_trace_headers(context, request, out_head);
     if (!options_.deadline_header.empty()) {
       out_head.set(options_.deadline_header, std::to_string(context.time_left().count()));
@@ -355,24 +377,26 @@ Outcome<HttpResponse> PooledHttpClient::exchange_once(const HttpRequest& request
         request.method != "HEAD" && status >= 200 && status != 204 && status != 304;
     if (body_expected && in_head.hasContentLength() &&
         static_cast<std::uint64_t>(in_head.getContentLength64()) > options_.max_response) {
-      return Failure::Of(FailureKind::kTooLarge,
-                         where + ": Content-Length " + std::to_string(in_head.getContentLength64()) +
-                             " above max_response " + std::to_string(options_.max_response));
+      return Failure::Of(FailureKind::kTooLarge, where + ": Content-Length " +
+                                                     std::to_string(in_head.getContentLength64()) +
+                                                     " above max_response " +
+                                                     std::to_string(options_.max_response));
     }
 
     HttpResponse response;
     std::array<char, 16384> buffer;
     for (;;) {
       if (call.cancelled()) return context.interruption();
-      if (Clock::now() >= deadline) return Failure::Timeout(where + ": deadline passed while reading the body");
+      if (Clock::now() >= deadline)
+        return Failure::Timeout(where + ": deadline passed while reading the body");
       // One receive per round (peek fills the buffer at most once), each bounded by the time
       // left, so a server that trickles bytes cannot hold the call past its deadline.
       socket.setReceiveTimeout(timespan_until(deadline));
       if (in.peek() == std::char_traits<char>::eof()) break;
       std::streamsize n = in.readsome(buffer.data(), static_cast<std::streamsize>(buffer.size()));
       if (response.body.size() + static_cast<std::size_t>(n) > options_.max_response) {
-        return Failure::Of(FailureKind::kTooLarge,
-                           where + ": body above max_response " + std::to_string(options_.max_response));
+        return Failure::Of(FailureKind::kTooLarge, where + ": body above max_response " +
+                                                       std::to_string(options_.max_response));
       }
       response.body.append(buffer.data(), static_cast<std::size_t>(n));
     }
@@ -381,26 +405,30 @@ Outcome<HttpResponse> PooledHttpClient::exchange_once(const HttpRequest& request
     if (body_expected && in_head.hasContentLength() &&
         response.body.size() < static_cast<std::uint64_t>(in_head.getContentLength64())) {
       return Failure::Of(FailureKind::kUnavailable,
-                         where + ": connection closed after " + std::to_string(response.body.size()) +
-                             " of " + std::to_string(in_head.getContentLength64()) + " bytes");
+                         where + ": connection closed after " +
+                             std::to_string(response.body.size()) + " of " +
+                             std::to_string(in_head.getContentLength64()) + " bytes");
     }
 
     response.status = status;
     response.content_type = in_head.getContentType();
     for (const auto& [name, value] : in_head) response.headers.emplace_back(name, value);
     // Reusable only when the end of this response is known without the connection closing.
-    const bool delimited = !body_expected || in_head.hasContentLength() || in_head.getChunkedTransferEncoding();
+    const bool delimited =
+        !body_expected || in_head.hasContentLength() || in_head.getChunkedTransferEncoding();
     if (in_head.getKeepAlive() && delimited) lease.keep();
     return response;
   } catch (const std::exception& raw) {
     const std::exception& error = original_error(raw, session);
-    const bool closed_by_peer = dynamic_cast<const Poco::Net::NoMessageException*>(&error) ||
-                                dynamic_cast<const Poco::Net::ConnectionResetException*>(&error) ||
-                                dynamic_cast<const Poco::Net::ConnectionAbortedException*>(&error) ||
-                                (phase == Phase::kSend && dynamic_cast<const Poco::IOException*>(&error) &&
-                                 !dynamic_cast<const Poco::TimeoutException*>(&error));
+    const bool closed_by_peer =
+        dynamic_cast<const Poco::Net::NoMessageException*>(&error) ||
+        dynamic_cast<const Poco::Net::ConnectionResetException*>(&error) ||
+        dynamic_cast<const Poco::Net::ConnectionAbortedException*>(&error) ||
+        (phase == Phase::kSend && dynamic_cast<const Poco::IOException*>(&error) &&
+         !dynamic_cast<const Poco::TimeoutException*>(&error));
     retryable = connection.reused() && phase != Phase::kReceiveBody && closed_by_peer &&
-                is_idempotent_method(request.method) && !call.cancelled() && Clock::now() < deadline;
+                is_idempotent_method(request.method) && !call.cancelled() &&
+                Clock::now() < deadline;
     return failure_for(phase, error, context, call, where, tls_ && !connection.reused());
   }
 }

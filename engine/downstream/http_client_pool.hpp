@@ -16,13 +16,13 @@
 //
 // https: one Poco::Net::Context per client (built here, from options.tls); the handshake is paid
 // once per pooled connection, which then carries many calls.
+#include <Poco/Net/Context.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <Poco/Net/Context.h>
 
 #include "downstream/http_connection_pool.hpp"
 #include "mosaic/http_client.hpp"
@@ -34,8 +34,9 @@ class InFlightCall;
 class PooledHttpClient final : public mosaic::HttpClient {
  public:
   // Throws mosaic::ConfigError (path "base_url", "max_connections"...) for invalid options;
-  // missing or unreadable TLS files are errors too ("tls.ca_file"). Ignores SIGPIPE process-wide once (Poco writes without
-  // MSG_NOSIGNAL on Linux, and a reset peer must be an error, not the end of the process).
+  // missing or unreadable TLS files are errors too ("tls.ca_file"). Ignores SIGPIPE process-wide
+  // once (Poco writes without MSG_NOSIGNAL on Linux, and a reset peer must be an error, not the end
+  // of the process).
   explicit PooledHttpClient(const HttpClientOptions& options);
   ~PooledHttpClient() override;
 
@@ -57,7 +58,7 @@ class PooledHttpClient final : public mosaic::HttpClient {
   HttpClientOptions options_;
   std::string host_;
   std::uint16_t port_ = 80;
-  std::string path_prefix_;  // from base_url, without a trailing '/'
+  std::string path_prefix_;      // from base_url, without a trailing '/'
   Poco::Net::Context::Ptr tls_;  // https only
   std::string tls_peer_name_;
   HttpConnectionPool pool_;

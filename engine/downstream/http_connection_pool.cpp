@@ -1,13 +1,14 @@
 #include "downstream/http_connection_pool.hpp"
 
+#include <Poco/Net/Socket.h>
+
 #include <utility>
 #include <vector>
 
-#include <Poco/Net/Socket.h>
-
 namespace mosaic::downstream {
 
-HttpConnection::HttpConnection(Poco::Net::StreamSocket socket, std::atomic<std::size_t>& open_counter)
+HttpConnection::HttpConnection(Poco::Net::StreamSocket socket,
+                               std::atomic<std::size_t>& open_counter)
     : socket_(std::move(socket)), open_counter_(open_counter) {
   open_counter_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -33,7 +34,8 @@ bool HttpConnection::stale() {
   try {
     // An idle keep-alive connection has nothing to read; readable means EOF (the server closed
     // it, e.g. its own keep-alive timeout) or unasked bytes. Either way it cannot carry a call.
-    return socket_.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR);
+    return socket_.poll(Poco::Timespan(0),
+                        Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR);
   } catch (...) {
     return true;
   }
@@ -90,7 +92,8 @@ HttpConnectionPool::AcquireResult HttpConnectionPool::acquire(
       bool give_up_interrupted = interrupted();
       if (give_up_interrupted || now >= deadline) {
         // Pass on a wake-up this caller may have consumed, so a free slot is not left unseen.
-        if (!idle_.empty() || in_use_ + idle_.size() < limits_.max_connections) slot_freed_.notify_one();
+        if (!idle_.empty() || in_use_ + idle_.size() < limits_.max_connections)
+          slot_freed_.notify_one();
         if (!give_up_interrupted && waited) wait_timeouts_.fetch_add(1, std::memory_order_relaxed);
         return give_up_interrupted ? AcquireResult::kInterrupted : AcquireResult::kDeadline;
       }
@@ -127,7 +130,8 @@ void HttpConnectionPool::wake_waiters() {
   slot_freed_.notify_all();
 }
 
-std::unique_ptr<HttpConnection> HttpConnectionPool::new_connection(Poco::Net::SocketAddress::Family family) {
+std::unique_ptr<HttpConnection> HttpConnectionPool::new_connection(
+    Poco::Net::SocketAddress::Family family) {
   auto connection = std::make_unique<HttpConnection>(Poco::Net::StreamSocket(family), open_);
   opened_total_.fetch_add(1, std::memory_order_relaxed);
   return connection;

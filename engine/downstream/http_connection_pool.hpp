@@ -4,6 +4,9 @@
 // slot waits until one is returned, its deadline passes, or it is woken because it was cancelled.
 // Connections are handed back only after a call that read a whole response; anything else
 // discards them.
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/StreamSocket.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -12,9 +15,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/StreamSocket.h>
 
 #include "mosaic/call_context.hpp"
 
@@ -57,12 +57,13 @@ struct HttpPoolLimits {
 };
 
 struct HttpPoolStats {
-  std::size_t open = 0;           // sockets open now (in use + idle)
-  std::size_t idle = 0;           // of which idle
-  std::size_t in_use = 0;         // slots held by calls (a slot may be connecting)
-  std::size_t opened_total = 0;   // sockets ever opened
-  std::size_t reused_total = 0;   // calls served on an idle keep-alive connection
-  std::size_t discarded_total = 0;// connections closed instead of returned (failure, cancel, close)
+  std::size_t open = 0;          // sockets open now (in use + idle)
+  std::size_t idle = 0;          // of which idle
+  std::size_t in_use = 0;        // slots held by calls (a slot may be connecting)
+  std::size_t opened_total = 0;  // sockets ever opened
+  std::size_t reused_total = 0;  // calls served on an idle keep-alive connection
+  std::size_t discarded_total =
+      0;                          // connections closed instead of returned (failure, cancel, close)
   std::size_t waited_total = 0;   // calls that had to wait for a slot
   std::size_t wait_timeouts = 0;  // calls whose deadline passed while waiting for a slot
 };
@@ -83,7 +84,7 @@ class HttpConnectionPool {
     bool held() const { return pool_ != nullptr; }
     HttpConnection* connection() const { return connection_.get(); }
     void set_connection(std::unique_ptr<HttpConnection> connection);
-    void discard_connection();  // closes the connection and keeps the slot
+    void discard_connection();     // closes the connection and keeps the slot
     void keep() { keep_ = true; }  // hand the connection back to the idle list on release
     void release();
 

@@ -3,10 +3,9 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <boost/dll/shared_library.hpp>
 #include <filesystem>
 #include <utility>
-
-#include <boost/dll/shared_library.hpp>
 
 #include "mosaic/plugin_export.hpp"
 
@@ -14,12 +13,14 @@ namespace mosaic::downstream {
 namespace {
 
 std::string boost_version_string(std::uint32_t v) {
-  return std::to_string(v / 100000) + "." + std::to_string(v / 100 % 1000) + "." + std::to_string(v % 100);
+  return std::to_string(v / 100000) + "." + std::to_string(v / 100 % 1000) + "." +
+         std::to_string(v % 100);
 }
 
 bool is_plugin_name(const std::string& name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
@@ -39,7 +40,8 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-PluginLoader::PluginLoader(std::vector<std::string> directories) : directories_(std::move(directories)) {}
+PluginLoader::PluginLoader(std::vector<std::string> directories)
+    : directories_(std::move(directories)) {}
 
 PluginLoader::~PluginLoader() = default;
 
@@ -71,7 +73,8 @@ std::string PluginLoader::find(const std::string& name) const {
       return (ec ? candidate : absolute).string();
     }
   }
-  if (directories_.empty()) throw PluginLoadError("plugin '" + name + "' not found: no plugin directory is configured");
+  if (directories_.empty())
+    throw PluginLoadError("plugin '" + name + "' not found: no plugin directory is configured");
   throw PluginLoadError("plugin '" + name + "' not found in: " + join(directories_));
 }
 
@@ -90,14 +93,16 @@ PluginLoader::Entry PluginLoader::open(const std::string& name, const std::strin
   void* symbol = ::dlsym(library->native(), MOSAIC_PLUGIN_DESCRIPTOR_SYMBOL);
   if (!symbol) {
     const char* text = ::dlerror();
-    throw PluginLoadError(path + ": not a Mosaic plugin: " + dl_message(text, path, "symbol is null") +
+    throw PluginLoadError(path +
+                          ": not a Mosaic plugin: " + dl_message(text, path, "symbol is null") +
                           " (a plugin exports it with MOSAIC_PLUGIN)");
   }
   // Only the first field is stable across ABI versions: check it before reading anything else.
   const auto* descriptor = static_cast<const MosaicPluginDescriptor*>(symbol);
   if (descriptor->abi_version != MOSAIC_ABI_VERSION) {
-    throw PluginLoadError(path + ": ABI version mismatch: plugin has " + std::to_string(descriptor->abi_version) +
-                          ", engine expects " + std::to_string(MOSAIC_ABI_VERSION));
+    throw PluginLoadError(path + ": ABI version mismatch: plugin has " +
+                          std::to_string(descriptor->abi_version) + ", engine expects " +
+                          std::to_string(MOSAIC_ABI_VERSION));
   }
   if (descriptor->boost_version != MOSAIC_BOOST_VERSION) {
     throw PluginLoadError(path + ": Boost version mismatch: plugin has " +
@@ -130,11 +135,12 @@ PluginLoader::Entry PluginLoader::open(const std::string& name, const std::strin
   return Entry{std::move(info), std::move(plugin)};
 }
 
-std::shared_ptr<mosaic::Downstream> keep_library_alive(std::unique_ptr<mosaic::Downstream> downstream,
-                                                       std::shared_ptr<const void> library_handle) {
+std::shared_ptr<mosaic::Downstream> keep_library_alive(
+    std::unique_ptr<mosaic::Downstream> downstream, std::shared_ptr<const void> library_handle) {
   if (!downstream) return nullptr;
   return std::shared_ptr<mosaic::Downstream>(
-      downstream.release(), [handle = std::move(library_handle)](mosaic::Downstream* d) { delete d; });
+      downstream.release(),
+      [handle = std::move(library_handle)](mosaic::Downstream* d) { delete d; });
 }
 
 }  // namespace mosaic::downstream

@@ -61,7 +61,7 @@ class PluginLoader {
 // A Downstream created by a plugin, owning `library_handle` (the shared_ptr<Plugin> returned by
 // PluginLoader::load() does) until the Downstream is destroyed: its code and vtable live in the
 // library, so the library must outlive it.
-std::shared_ptr<mosaic::Downstream> keep_library_alive(std::unique_ptr<mosaic::Downstream> downstream,
-                                                       std::shared_ptr<const void> library_handle);
+std::shared_ptr<mosaic::Downstream> keep_library_alive(
+    std::unique_ptr<mosaic::Downstream> downstream, std::shared_ptr<const void> library_handle);
 
 }  // namespace mosaic::downstream

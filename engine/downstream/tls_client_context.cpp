@@ -1,5 +1,14 @@
 #include "downstream/tls_client_context.hpp"
 
+#include <Poco/Exception.h>
+#include <Poco/Net/IPAddress.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SSLException.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -7,16 +16,6 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
-
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
-#include <openssl/x509v3.h>
-#include <Poco/Exception.h>
-#include <Poco/Net/IPAddress.h>
-#include <Poco/Net/NetSSL.h>
-#include <Poco/Net/SSLException.h>
 
 #include "mosaic/config_error.hpp"
 
@@ -67,7 +66,8 @@ void check_private_key(const std::string& key, const std::string& path) {
   auto file = open_file(key, path);
   EVP_PKEY* pkey = PEM_read_PrivateKey(file.get(), nullptr, nullptr, nullptr);
   if (!pkey) {
-    throw ConfigError(key, "'" + path + "' holds no unencrypted PEM private key: " + openssl_error());
+    throw ConfigError(key,
+                      "'" + path + "' holds no unencrypted PEM private key: " + openssl_error());
   }
   EVP_PKEY_free(pkey);
 }
@@ -98,7 +98,8 @@ Poco::Net::Context::Ptr make_client_context(const HttpTlsOptions& tls, const std
   }
 
   Poco::Net::Context::Params params;
-  params.verificationMode = tls.verify ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE;
+  params.verificationMode =
+      tls.verify ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE;
   params.loadDefaultCAs = tls.ca_file.empty();
   params.caLocation = tls.ca_file;
   params.cipherList = "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES";
@@ -114,11 +115,13 @@ Poco::Net::Context::Ptr make_client_context(const HttpTlsOptions& tls, const std
   if (!tls.cert_file.empty()) {
     ERR_clear_error();
     if (SSL_CTX_use_certificate_chain_file(ctx, tls.cert_file.c_str()) != 1) {
-      throw ConfigError("tls.cert_file", "'" + tls.cert_file + "' cannot be used: " + openssl_error());
+      throw ConfigError("tls.cert_file",
+                        "'" + tls.cert_file + "' cannot be used: " + openssl_error());
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(ctx) != 1) {
-      throw ConfigError("tls.key_file", "'" + tls.key_file + "' does not match tls.cert_file: " + openssl_error());
+      throw ConfigError("tls.key_file",
+                        "'" + tls.key_file + "' does not match tls.cert_file: " + openssl_error());
     }
   }
   context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
@@ -131,10 +134,12 @@ Poco::Net::Context::Ptr make_client_context(const HttpTlsOptions& tls, const std
     const std::string name = tls_peer_name(tls, host);
     X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx);
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    const int ok = is_ip_address(name) ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
-                                       : X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
-    if (ok != 1) throw ConfigError(tls.server_name.empty() ? "base_url" : "tls.server_name",
-                                   "'" + name + "' cannot be checked against a certificate");
+    const int ok = is_ip_address(name)
+                       ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
+                       : X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
+    if (ok != 1)
+      throw ConfigError(tls.server_name.empty() ? "base_url" : "tls.server_name",
+                        "'" + name + "' cannot be checked against a certificate");
   } else {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
   }
@@ -153,9 +158,15 @@ std::string tls_files_fingerprint(const HttpTlsOptions& tls) {
   return out;
 }
 
-TlsVerifyScope::TlsVerifyScope() { t_verify_error.clear(); }
-TlsVerifyScope::~TlsVerifyScope() { t_verify_error.clear(); }
-std::string TlsVerifyScope::last_error() { return t_verify_error; }
+TlsVerifyScope::TlsVerifyScope() {
+  t_verify_error.clear();
+}
+TlsVerifyScope::~TlsVerifyScope() {
+  t_verify_error.clear();
+}
+std::string TlsVerifyScope::last_error() {
+  return t_verify_error;
+}
 
 bool is_tls_error(const std::exception& error) {
   return dynamic_cast<const Poco::Net::SSLException*>(&error) != nullptr;
@@ -170,7 +181,8 @@ Failure tls_failure(const std::exception& error, const std::string& detail) {
                       dynamic_cast<const Poco::Net::InvalidCertificateException*>(&error) ||
                       text.find("certificate verify failed") != std::string::npos;
   if (verify) {
-    return Failure::Of(FailureKind::kTlsVerifyFailed, refused.empty() ? detail : detail + " (" + refused + ")");
+    return Failure::Of(FailureKind::kTlsVerifyFailed,
+                       refused.empty() ? detail : detail + " (" + refused + ")");
   }
   return Failure::Of(FailureKind::kTlsHandshakeFailed, detail);
 }

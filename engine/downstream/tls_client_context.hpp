@@ -7,10 +7,10 @@
 // name (or IP address) through the context's X509_VERIFY_PARAM, so a wrong host name fails the
 // handshake exactly like an unknown CA or an expired certificate. There is no fallback to an
 // unverified connection; only `verify: false` turns verification off.
+#include <Poco/Net/Context.h>
+
 #include <exception>
 #include <string>
-
-#include <Poco/Net/Context.h>
 
 #include "mosaic/failure.hpp"
 #include "mosaic/http_client.hpp"
@@ -33,7 +33,7 @@ std::string tls_files_fingerprint(const HttpTlsOptions& tls);
 // The handshake runs on the thread that called connect, so a thread-local is exact.
 class TlsVerifyScope {
  public:
-  TlsVerifyScope();   // clears the last error
+  TlsVerifyScope();  // clears the last error
   ~TlsVerifyScope();
   TlsVerifyScope(const TlsVerifyScope&) = delete;
   TlsVerifyScope& operator=(const TlsVerifyScope&) = delete;

@@ -11,8 +11,8 @@
 #include <mutex>
 #include <thread>
 
-#include "mosaic/cancellation.hpp"
 #include "mosaic/call_context.hpp"
+#include "mosaic/cancellation.hpp"
 
 namespace mosaic::exec {
 

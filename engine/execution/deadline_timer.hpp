@@ -47,7 +47,8 @@ class ScheduledDeadline {
  public:
   ScheduledDeadline() = default;
   ScheduledDeadline(DeadlineTimer& timer, std::uint64_t id) : timer_(&timer), id_(id) {}
-  ScheduledDeadline(ScheduledDeadline&& o) noexcept : timer_(std::exchange(o.timer_, nullptr)), id_(o.id_) {}
+  ScheduledDeadline(ScheduledDeadline&& o) noexcept
+      : timer_(std::exchange(o.timer_, nullptr)), id_(o.id_) {}
   ScheduledDeadline& operator=(ScheduledDeadline&& o) noexcept {
     if (this != &o) {
       reset();

@@ -15,11 +15,11 @@ struct ExecutionResult {
     kOverloaded,        // local capacity exhausted (a pool or queue refused the work): 503
   };
   Status status = Status::kOk;
-  Json body;                 // kOk: the shaped response, with _meta
-  std::string serialized;    // kOk: `body` as text when it was serialized off the request thread
-  bool partial = false;      // some degradable step failed
-  std::string failed_step;   // errors: the critical step concerned
-  std::string reason;        // errors: its failure reason
+  Json body;                // kOk: the shaped response, with _meta
+  std::string serialized;   // kOk: `body` as text when it was serialized off the request thread
+  bool partial = false;     // some degradable step failed
+  std::string failed_step;  // errors: the critical step concerned
+  std::string reason;       // errors: its failure reason
 };
 
 }  // namespace mosaic::exec

@@ -40,19 +40,22 @@ struct Run {
 
   std::mutex mutex;
   std::condition_variable changed;
-  std::vector<StepState> steps;     // written once per step, under mutex
+  std::vector<StepState> steps;        // written once per step, under mutex
   std::vector<std::size_t> completed;  // steps finished since the scheduler last looked
 };
 
 bool is_interruption_kind(FailureKind kind) {
-  return kind == FailureKind::kTimeout || kind == FailureKind::kCancelled || kind == FailureKind::kUnavailable ||
-         kind == FailureKind::kConnectFailed || kind == FailureKind::kError;
+  return kind == FailureKind::kTimeout || kind == FailureKind::kCancelled ||
+         kind == FailureKind::kUnavailable || kind == FailureKind::kConnectFailed ||
+         kind == FailureKind::kError;
 }
 
-CallResult call_step(const Run& run, std::size_t index, const Json& input, Clock::time_point deadline,
-                     const std::shared_ptr<CancelSource>& parent, DeadlineTimer& timer) {
+CallResult call_step(const Run& run, std::size_t index, const Json& input,
+                     Clock::time_point deadline, const std::shared_ptr<CancelSource>& parent,
+                     DeadlineTimer& timer) {
   const CompiledStep& step = run.pipeline->steps[index];
-  StepContext context(run.input.request_id, deadline, parent, timer, run.logger.for_step(step.name));
+  StepContext context(run.input.request_id, deadline, parent, timer,
+                      run.logger.for_step(step.name));
   context.set_offload(run.offload);
   if (!run.input.trace.trace_id.empty()) context.set_trace(&run.input.trace);
   const Clock::time_point started = Clock::now();
@@ -72,7 +75,8 @@ CallResult call_step(const Run& run, std::size_t index, const Json& input, Clock
     result = std::move(why);
   }
   if (step.downstream->series) {
-    step.downstream->series->record(result.ok() ? nullptr : &result.failure(), Clock::now() - started);
+    step.downstream->series->record(result.ok() ? nullptr : &result.failure(),
+                                    Clock::now() - started);
   }
   return result;
 }
@@ -82,7 +86,8 @@ void count_not_called(const CompiledStep& step, const Failure& failure) {
   if (step.downstream && step.downstream->series) step.downstream->series->record_outcome(&failure);
 }
 
-void complete(Run& run, std::size_t index, CallResult result, std::optional<std::int64_t> stale_age_ms = {}) {
+void complete(Run& run, std::size_t index, CallResult result,
+              std::optional<std::int64_t> stale_age_ms = {}) {
   const CompiledStep& step = run.pipeline->steps[index];
   const bool critical_failed = !result.ok() && step.step_class == StepClass::kCritical;
   {
@@ -99,7 +104,8 @@ void complete(Run& run, std::size_t index, CallResult result, std::optional<std:
   }
   // Queued before the siblings hear of it, so the scheduler sees this failure, not their
   // "cancelled", as the cause.
-  if (critical_failed) run.cancel->cancel(CancelReason::kCancelled);  // stop them now, not when the scheduler wakes
+  if (critical_failed)
+    run.cancel->cancel(CancelReason::kCancelled);  // stop them now, not when the scheduler wakes
   run.changed.notify_all();
 }
 
@@ -111,7 +117,8 @@ std::string cache_key_text(const Json& rendered) {
 
 // How the cache starts a background refresh of step `index`: on the background pool, with a
 // context of its own (no parent: the refresh outlives the request), `on_result` told of the call.
-cache::SwrCache::Launch refresher(const std::shared_ptr<Run>& run, std::size_t index, const Json& input,
+cache::SwrCache::Launch refresher(const std::shared_ptr<Run>& run, std::size_t index,
+                                  const Json& input,
                                   std::function<void(const CallResult&)> on_result) {
   return [run, index, &input, on_result = std::move(on_result)](cache::SwrCache::Job job) {
     if (!run->background || !run->timer) return false;
@@ -129,15 +136,16 @@ cache::SwrCache::Launch refresher(const std::shared_ptr<Run>& run, std::size_t i
 }
 
 // Runs a foreground step: through the cache when it has `cache:`, else straight to its downstream.
-void run_step(const std::shared_ptr<Run>& run, std::size_t index, const Json& input, const std::string& key,
-              Clock::time_point deadline) {
+void run_step(const std::shared_ptr<Run>& run, std::size_t index, const Json& input,
+              const std::string& key, Clock::time_point deadline) {
   const CompiledStep& step = run->pipeline->steps[index];
   if (!step.cache || !run->cache) {
     complete(*run, index, call_step(*run, index, input, deadline, run->cancel, *run->timer));
     return;
   }
   // The context bounds waiting for another request's fetch; a miss fetches under its own.
-  StepContext waiting(run->input.request_id, deadline, run->cancel, *run->timer, run->logger.for_step(step.name));
+  StepContext waiting(run->input.request_id, deadline, run->cancel, *run->timer,
+                      run->logger.for_step(step.name));
   cache::CacheAnswer answer = run->cache->get(
       key, step.cache->policy, waiting,
       [&] { return call_step(*run, index, input, deadline, run->cancel, *run->timer); },
@@ -170,8 +178,10 @@ class Scheduler {
         if (s.recording()) s.options_.results->seal(s.run_->input.request_id);
       }
     } seal{*this};
-    ScheduledDeadline request_deadline(
-        *options_.timer, options_.timer->schedule(run_->deadline, [c = run_->cancel] { c->cancel(CancelReason::kDeadline); }));
+    ScheduledDeadline request_deadline(*options_.timer,
+                                       options_.timer->schedule(run_->deadline, [c = run_->cancel] {
+                                         c->cancel(CancelReason::kDeadline);
+                                       }));
     std::vector<std::size_t> ready;
     if (!pipeline_.stages.empty()) ready = pipeline_.stages.front();
     while (true) {
@@ -226,9 +236,8 @@ class Scheduler {
         run_step(run_, index, *input, *key, deadline);
         continue;
       }
-      auto task = [run = run_, index, input = std::move(*input), key = std::move(*key), deadline]() {
-        run_step(run, index, input, key, deadline);
-      };
+      auto task = [run = run_, index, input = std::move(*input), key = std::move(*key),
+                   deadline]() { run_step(run, index, input, key, deadline); };
       if (!options_.step_pool->try_submit(std::move(task))) {
         Failure shed = Failure::Of(FailureKind::kShed, "step pool full");
         count_not_called(pipeline_.steps[index], shed);
@@ -269,12 +278,14 @@ class Scheduler {
   // cached value is delivered at once, or, with none (another request's refresh of the key is
   // running), the step is shed for this request.
   template <typename Finish>
-  void background_from_cache(std::size_t index, const Json& input, const std::string& key, Finish finish) {
+  void background_from_cache(std::size_t index, const Json& input, const std::string& key,
+                             Finish finish) {
     const CompiledStep& step = pipeline_.steps[index];
     auto run = run_;
     cache::CachePeek peek = run_->cache->peek(
         key, step.cache->policy,
-        refresher(run_, index, input, [run, index, finish](const CallResult& result) { finish(*run, index, result); }),
+        refresher(run_, index, input,
+                  [run, index, finish](const CallResult& result) { finish(*run, index, result); }),
         step.cache->series.get());
     if (peek.stale_age_ms) stale_[step.name] = *peek.stale_age_ms;
     if (peek.launched) {
@@ -288,7 +299,9 @@ class Scheduler {
       return;
     }
     pending_.back().second = "shed";
-    finish(*run_, index, CallResult(Failure::Of(FailureKind::kShed, "another request is refreshing this cache key")));
+    finish(*run_, index,
+           CallResult(
+               Failure::Of(FailureKind::kShed, "another request is refreshing this cache key")));
   }
 
   void launch_background(std::size_t index) {
@@ -331,7 +344,8 @@ class Scheduler {
       return;
     }
     const Clock::time_point deadline = Clock::now() + step.timeout;
-    auto task = [run = run_, index, input = std::move(*input), deadline, timer = options_.timer, finish]() {
+    auto task = [run = run_, index, input = std::move(*input), deadline, timer = options_.timer,
+                 finish]() {
       finish(*run, index, call_step(*run, index, input, deadline, nullptr, *timer));
     };
     if (!options_.background_pool->try_submit(std::move(task))) {
@@ -381,9 +395,11 @@ class Scheduler {
     ExecutionResult out;
     out.failed_step = step.name;
     out.reason = failure.reason();
-    const bool request_ran_out = failure.kind == FailureKind::kTimeout &&
-                                 (run_->cancel->reason() == CancelReason::kDeadline || Clock::now() >= run_->deadline);
-    out.status = request_ran_out ? ExecutionResult::Status::kDeadlineExceeded : ExecutionResult::Status::kDependencyFailed;
+    const bool request_ran_out =
+        failure.kind == FailureKind::kTimeout &&
+        (run_->cancel->reason() == CancelReason::kDeadline || Clock::now() >= run_->deadline);
+    out.status = request_ran_out ? ExecutionResult::Status::kDeadlineExceeded
+                                 : ExecutionResult::Status::kDependencyFailed;
     if (request_ran_out) out.reason = "timeout";
     // A pool that refused the work (shed) is local overload, not a failing dependency.
     if (failure.kind == FailureKind::kShed) out.status = ExecutionResult::Status::kOverloaded;
@@ -403,7 +419,8 @@ class Scheduler {
     for (std::size_t i = 0; i < pipeline_.steps.size(); ++i) {
       const CompiledStep& step = pipeline_.steps[i];
       if (finished_[i] || step.step_class != StepClass::kDegradable) continue;
-      run_->logger.warn("degradable step failed", failure_fields(step.name, Failure::Timeout("request deadline")));
+      run_->logger.warn("degradable step failed",
+                        failure_fields(step.name, Failure::Timeout("request deadline")));
       degraded_[step.name] = "timeout";
     }
     return shape();
@@ -415,7 +432,8 @@ class Scheduler {
     offload::OffloadPool* pool = options_.offload;
     if (pool == nullptr || !large_answer(pool->options().threshold)) return shape_here();
     ExecutionResult out;
-    const auto wait_until = pool->queue_deadline(std::max(run_->deadline, Clock::now() + options_.grace));
+    const auto wait_until =
+        pool->queue_deadline(std::max(run_->deadline, Clock::now() + options_.grace));
     const auto outcome = pool->run(
         [&] {
           out = shape_here();
@@ -425,9 +443,11 @@ class Scheduler {
     if (outcome == offload::OffloadPool::Outcome::kDone) return out;
     ExecutionResult overloaded;
     overloaded.status = ExecutionResult::Status::kOverloaded;
-    overloaded.reason = outcome == offload::OffloadPool::Outcome::kRefused ? "offload queue full"
-                                                                           : "offload queue wait reached the deadline";
-    run_->logger.warn("response not shaped: the offload pool did not take it", {{"reason", overloaded.reason}});
+    overloaded.reason = outcome == offload::OffloadPool::Outcome::kRefused
+                            ? "offload queue full"
+                            : "offload queue wait reached the deadline";
+    run_->logger.warn("response not shaped: the offload pool did not take it",
+                      {{"reason", overloaded.reason}});
     return overloaded;
   }
 
@@ -435,7 +455,9 @@ class Scheduler {
   bool large_answer(std::size_t threshold) const {
     std::size_t total = 0;
     for (std::size_t i = 0; i < pipeline_.steps.size(); ++i) {
-      if (!finished_[i] || !run_->steps[i].ok || pipeline_.steps[i].step_class == StepClass::kBackground) continue;
+      if (!finished_[i] || !run_->steps[i].ok ||
+          pipeline_.steps[i].step_class == StepClass::kBackground)
+        continue;
       total += response::json_size(run_->steps[i].value, threshold - total);
       if (total >= threshold) return true;
     }
@@ -449,7 +471,8 @@ class Scheduler {
       if (pipeline_.steps[i].step_class != StepClass::kBackground) foreground.push_back(i);
     }
     tmpl::RenderScope scope = scope_for(foreground);
-    for (const auto& [i, value] : background_values_) step_values_[i] = &value;  // cached background steps
+    for (const auto& [i, value] : background_values_)
+      step_values_[i] = &value;  // cached background steps
     json::object body;
     if (pipeline_.response) {
       try {
@@ -467,7 +490,8 @@ class Scheduler {
     for (auto& [name, status] : pending_) pending[name] = status;
     for (std::size_t i : foreground) {
       const StepState& state = run_->steps[i];
-      if (finished_[i] && state.ok && state.stale_age_ms) stale_[pipeline_.steps[i].name] = *state.stale_age_ms;
+      if (finished_[i] && state.ok && state.stale_age_ms)
+        stale_[pipeline_.steps[i].name] = *state.stale_age_ms;
     }
     body["_meta"] = json::object{{"request_id", run_->input.request_id},
                                  {"degraded", std::move(degraded_)},
@@ -488,17 +512,20 @@ class Scheduler {
   std::vector<const Json*> step_values_;
   json::object degraded_;
   std::vector<std::pair<std::string, std::string>> pending_;  // background step -> running | shed
-  std::vector<std::pair<std::size_t, Json>> background_values_;  // cached background steps that had a value
-  json::object stale_;  // step -> age in ms of a cached value served past its ttl
+  std::vector<std::pair<std::size_t, Json>>
+      background_values_;  // cached background steps that had a value
+  json::object stale_;     // step -> age in ms of a cached value served past its ttl
 };
 
 }  // namespace
 
-ExecutionResult Executor::run(std::shared_ptr<const CompiledPipeline> pipeline, RequestInput input) const {
+ExecutionResult Executor::run(std::shared_ptr<const CompiledPipeline> pipeline,
+                              RequestInput input) const {
   auto run = std::make_shared<Run>();
   run->deadline = Clock::now() + pipeline->deadline;
-  run->logger = input.log_scope ? logging::ContextLogger(options_.log, input.log_scope)
-                                : logging::ContextLogger(options_.log, input.request_id, pipeline->endpoint());
+  run->logger = input.log_scope
+                    ? logging::ContextLogger(options_.log, input.log_scope)
+                    : logging::ContextLogger(options_.log, input.request_id, pipeline->endpoint());
   run->offload = options_.offload;
   run->cache = options_.cache;
   run->background = options_.background_pool;

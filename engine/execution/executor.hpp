@@ -29,8 +29,9 @@ class ResultStore;
 namespace mosaic::exec {
 
 // Where a finished background step's result goes (delivery to the front end builds on this).
-using BackgroundSink = std::function<void(const std::string& request_id, const pipeline::CompiledPipeline& pipeline,
-                                          std::size_t step, const CallResult& result)>;
+using BackgroundSink =
+    std::function<void(const std::string& request_id, const pipeline::CompiledPipeline& pipeline,
+                       std::size_t step, const CallResult& result)>;
 
 class Executor {
  public:
@@ -57,7 +58,8 @@ class Executor {
 
   // `pipeline` must stay valid while any step of this run is still running, including background
   // steps: pass an aliasing pointer that owns the config generation.
-  ExecutionResult run(std::shared_ptr<const pipeline::CompiledPipeline> pipeline, RequestInput input) const;
+  ExecutionResult run(std::shared_ptr<const pipeline::CompiledPipeline> pipeline,
+                      RequestInput input) const;
 
  private:
   Options options_;

@@ -16,10 +16,11 @@ struct RequestInput {
   bool client_supplied_id = false;  // the id came from the client's X-Request-Id
   std::vector<std::string> params;  // in the route's parameter order
   tmpl::StringPairs query;
-  tmpl::StringPairs headers;        // lower-case names
+  tmpl::StringPairs headers;  // lower-case names
   std::optional<Json> body;
-  std::shared_ptr<const logging::LogScope> log_scope;  // the request's log scope; null: made by the executor
-  trace::TraceContext trace;        // W3C trace context; empty trace_id: none (tests)
+  std::shared_ptr<const logging::LogScope>
+      log_scope;              // the request's log scope; null: made by the executor
+  trace::TraceContext trace;  // W3C trace context; empty trace_id: none (tests)
 };
 
 }  // namespace mosaic::exec

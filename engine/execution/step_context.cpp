@@ -13,13 +13,16 @@ StepContext::StepContext(std::string_view request_id, Clock::time_point deadline
     parent_link_ = parent->on_cancel([child, weak_parent] {
       auto c = child.lock();
       auto p = weak_parent.lock();
-      if (c) c->cancel(p && p->reason() == CancelReason::kDeadline ? CancelReason::kDeadline : CancelReason::kCancelled);
+      if (c)
+        c->cancel(p && p->reason() == CancelReason::kDeadline ? CancelReason::kDeadline
+                                                              : CancelReason::kCancelled);
     });
   }
   if (deadline_ <= Clock::now()) {
     source_->cancel(CancelReason::kDeadline);
   } else {
-    armed_ = ScheduledDeadline(timer, timer.schedule(deadline_, [s = source_] { s->cancel(CancelReason::kDeadline); }));
+    armed_ = ScheduledDeadline(
+        timer, timer.schedule(deadline_, [s = source_] { s->cancel(CancelReason::kDeadline); }));
   }
 }
 
@@ -50,13 +53,18 @@ std::optional<Failure> StepContext::offload(std::function<void()> fn) {
   const auto outcome = offload_->wait(job);
   withdraw.reset();
   switch (outcome) {
-    case offload::OffloadPool::Outcome::kDone: return std::nullopt;
-    case offload::OffloadPool::Outcome::kRefused: return Failure::Of(FailureKind::kShed, "offload queue full");
+    case offload::OffloadPool::Outcome::kDone:
+      return std::nullopt;
+    case offload::OffloadPool::Outcome::kRefused:
+      return Failure::Of(FailureKind::kShed, "offload queue full");
     case offload::OffloadPool::Outcome::kExpired:
-      if (queue_deadline >= deadline_) return Failure::Timeout("the deadline passed while waiting for the offload pool");
-      return Failure::Of(FailureKind::kShed, "waited longer than offload.timeout for the offload pool");
+      if (queue_deadline >= deadline_)
+        return Failure::Timeout("the deadline passed while waiting for the offload pool");
+      return Failure::Of(FailureKind::kShed,
+                         "waited longer than offload.timeout for the offload pool");
     case offload::OffloadPool::Outcome::kWithdrawn:
-      return cancelled() ? interruption() : Failure::Of(FailureKind::kShed, "the offload pool is stopping");
+      return cancelled() ? interruption()
+                         : Failure::Of(FailureKind::kShed, "the offload pool is stopping");
   }
   return std::nullopt;
 }

@@ -18,15 +18,18 @@ class StepContext : public CallContext, public trace::TracedCall {
  public:
   // `parent` may be null (background steps do not follow the request). The deadline is armed on
   // `timer` at once; destroying the context disarms it.
-  StepContext(std::string_view request_id, Clock::time_point deadline, const std::shared_ptr<CancelSource>& parent,
-              DeadlineTimer& timer, logging::ContextLogger logger);
+  StepContext(std::string_view request_id, Clock::time_point deadline,
+              const std::shared_ptr<CancelSource>& parent, DeadlineTimer& timer,
+              logging::ContextLogger logger);
   ~StepContext() override;
 
   std::string_view request_id() const override { return request_id_; }
   Clock::time_point deadline() const override { return deadline_; }
   bool cancelled() const override { return source_->cancelled(); }
   Failure interruption() const override;
-  CancelRegistration on_cancel(std::function<void()> fn) override { return source_->on_cancel(std::move(fn)); }
+  CancelRegistration on_cancel(std::function<void()> fn) override {
+    return source_->on_cancel(std::move(fn));
+  }
   bool wait_for(Clock::duration duration) override;
   Logger& logger() override { return logger_; }
 
@@ -37,7 +40,9 @@ class StepContext : public CallContext, public trace::TracedCall {
   void set_trace(const trace::TraceContext* trace) { trace_ = trace; }
 
   // CPU offload (offload/offload_pool.hpp). Without a pool, offload() runs `fn` inline.
-  bool should_offload(std::size_t bytes) const override { return offload_ && offload_->should_offload(bytes); }
+  bool should_offload(std::size_t bytes) const override {
+    return offload_ && offload_->should_offload(bytes);
+  }
   std::optional<Failure> offload(std::function<void()> fn) override;
   void set_offload(offload::OffloadPool* pool) { offload_ = pool; }
 

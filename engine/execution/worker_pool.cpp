@@ -9,7 +9,8 @@ namespace mosaic::exec {
 WorkerPool::WorkerPool(Options options)
     : options_(std::move(options)),
       wait_metric_(&metrics::Registry::global().histogram(
-          "mosaic_queue_wait_seconds", "Time a task waited in a queue for a thread", {{"queue", options_.name}})) {}
+          "mosaic_queue_wait_seconds", "Time a task waited in a queue for a thread",
+          {{"queue", options_.name}})) {}
 
 WorkerPool::~WorkerPool() {
   std::unique_lock lock(mutex_);
@@ -55,7 +56,8 @@ void WorkerPool::worker() {
     if (queue_.empty()) {
       if (stopping_) break;
       ++idle_;
-      bool woke = work_.wait_for(lock, options_.idle_exit, [this] { return !queue_.empty() || stopping_; });
+      bool woke =
+          work_.wait_for(lock, options_.idle_exit, [this] { return !queue_.empty() || stopping_; });
       --idle_;
       if (!woke) break;  // idle long enough: give the thread back
       continue;
@@ -65,7 +67,8 @@ void WorkerPool::worker() {
     queue_.pop_front();
     ++running_;
     lock.unlock();
-    wait_metric_->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count());
+    wait_metric_->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count());
     task();
     task = nullptr;  // destroy captures outside the lock
     lock.lock();

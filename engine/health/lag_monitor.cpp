@@ -11,19 +11,19 @@ std::vector<double> lag_buckets() {
   return {0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 }
 
-double millis(LagMonitor::Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double millis(LagMonitor::Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 }  // namespace
 
 LagMonitor::LagMonitor(Options options, logging::LogWriter* log)
-    : options_(std::move(options)),
-      log_(log),
-      lag_(lag_histogram()),
-      thread_([this] { run(); }) {}
+    : options_(std::move(options)), log_(log), lag_(lag_histogram()), thread_([this] { run(); }) {}
 
 metrics::Histogram& LagMonitor::lag_histogram() {
   return metrics::Registry::global().histogram(
-      "mosaic_lag_seconds", "How late the lag monitor's periodic tick woke up (CPU starvation, throttling)", {},
+      "mosaic_lag_seconds",
+      "How late the lag monitor's periodic tick woke up (CPU starvation, throttling)", {},
       lag_buckets());
 }
 

@@ -4,11 +4,14 @@
 
 namespace mosaic::logging {
 
-void log_access(LogWriter& writer, const std::shared_ptr<const LogScope>& scope, const AccessRecord& record) {
+void log_access(LogWriter& writer, const std::shared_ptr<const LogScope>& scope,
+                const AccessRecord& record) {
   const bool error = record.status >= 500;
   writer.sampler().note_request(error);
   const bool slow = record.duration >= writer.options().slow_request;
-  const LogLevel level = error ? LogLevel::kError : (record.partial || slow) ? LogLevel::kWarn : LogLevel::kInfo;
+  const LogLevel level = error                      ? LogLevel::kError
+                         : (record.partial || slow) ? LogLevel::kWarn
+                                                    : LogLevel::kInfo;
   if (!writer.enabled(level, scope.get())) {
     if (writer.enabled(level)) writer.log(level, "request", {}, scope);  // counted as sampled out
     return;

@@ -25,6 +25,7 @@ struct AccessRecord {
 };
 
 // Writes the line and tells the adaptive sampler how the request ended.
-void log_access(LogWriter& writer, const std::shared_ptr<const LogScope>& scope, const AccessRecord& record);
+void log_access(LogWriter& writer, const std::shared_ptr<const LogScope>& scope,
+                const AccessRecord& record);
 
 }  // namespace mosaic::logging

@@ -23,7 +23,8 @@ std::uint64_t next_random() {
 
 }  // namespace
 
-AdaptiveSampler::AdaptiveSampler(Options options) : options_(std::move(options)), rate_(options_.base_rate) {
+AdaptiveSampler::AdaptiveSampler(Options options)
+    : options_(std::move(options)), rate_(options_.base_rate) {
   marks_.push_back({now(), 0, 0});
 }
 
@@ -41,7 +42,8 @@ void AdaptiveSampler::note_request(bool error) {
   const std::int64_t second =
       std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
   std::int64_t last = last_second_.load(std::memory_order_relaxed);
-  if (second != last && last_second_.compare_exchange_strong(last, second, std::memory_order_relaxed)) {
+  if (second != last &&
+      last_second_.compare_exchange_strong(last, second, std::memory_order_relaxed)) {
     evaluate();
   }
 }
@@ -71,7 +73,9 @@ void AdaptiveSampler::evaluate() {
     const Mark& base = marks_.front();
     const std::uint64_t window_requests = requests - base.requests;
     const std::uint64_t window_errors = errors - base.errors;
-    error_rate = window_requests == 0 ? 0.0 : static_cast<double>(window_errors) / static_cast<double>(window_requests);
+    error_rate = window_requests == 0
+                     ? 0.0
+                     : static_cast<double>(window_errors) / static_cast<double>(window_requests);
     marks_.push_back({at, requests, errors});
     before = rate();
     after = target(error_rate, before);

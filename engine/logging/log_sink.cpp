@@ -28,7 +28,11 @@ bool is_stream(int fd) {
 }  // namespace
 
 LogSink::LogSink(int fd, bool owned, std::string path, std::string description)
-    : fd_(fd), owned_(owned), stream_(is_stream(fd)), path_(std::move(path)), description_(std::move(description)) {}
+    : fd_(fd),
+      owned_(owned),
+      stream_(is_stream(fd)),
+      path_(std::move(path)),
+      description_(std::move(description)) {}
 
 LogSink::~LogSink() {
   if (owned_ && fd_ >= 0) ::close(fd_);
@@ -36,11 +40,13 @@ LogSink::~LogSink() {
 
 std::unique_ptr<LogSink> LogSink::open(const std::string& spec) {
   if (spec == "stdout") return std::unique_ptr<LogSink>(new LogSink(1, false, {}, "stdout"));
-  if (spec == "stderr" || spec.empty()) return std::unique_ptr<LogSink>(new LogSink(2, false, {}, "stderr"));
+  if (spec == "stderr" || spec.empty())
+    return std::unique_ptr<LogSink>(new LogSink(2, false, {}, "stderr"));
   if (spec.rfind("file:", 0) == 0) {
     std::string path = spec.substr(5);
     const int fd = open_append(path);
-    if (fd < 0) throw std::runtime_error("cannot open log file '" + path + "': " + std::strerror(errno));
+    if (fd < 0)
+      throw std::runtime_error("cannot open log file '" + path + "': " + std::strerror(errno));
     return std::unique_ptr<LogSink>(new LogSink(fd, true, path, spec));
   }
   throw std::runtime_error("bad log sink '" + spec + "' (expected stdout, stderr or file:/path)");
@@ -59,7 +65,8 @@ void LogSink::reopen_now() {
   stream_ = is_stream(fd_);
 }
 
-bool LogSink::write(std::string_view data, const std::function<bool(std::chrono::milliseconds)>& give_up) {
+bool LogSink::write(std::string_view data,
+                    const std::function<bool(std::chrono::milliseconds)>& give_up) {
   if (reopen_requested_.exchange(false, std::memory_order_relaxed)) reopen_now();
   std::chrono::milliseconds stalled{0};
   while (!data.empty()) {

@@ -11,10 +11,14 @@ namespace mosaic::logging {
 
 const char* level_name(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -55,13 +59,27 @@ void append_string(std::string_view text, std::string& out) {
   for (char c : text) {
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (u < 0x20) {
           out += "\\u00";
@@ -84,10 +102,18 @@ void append_number(T value, std::string& out) {
 
 void append_value(const Json& value, std::string& out) {
   switch (value.kind()) {
-    case json::kind::null: out += "null"; return;
-    case json::kind::bool_: out += value.get_bool() ? "true" : "false"; return;
-    case json::kind::int64: append_number(value.get_int64(), out); return;
-    case json::kind::uint64: append_number(value.get_uint64(), out); return;
+    case json::kind::null:
+      out += "null";
+      return;
+    case json::kind::bool_:
+      out += value.get_bool() ? "true" : "false";
+      return;
+    case json::kind::int64:
+      append_number(value.get_int64(), out);
+      return;
+    case json::kind::uint64:
+      append_number(value.get_uint64(), out);
+      return;
     case json::kind::double_:
       if (std::isfinite(value.get_double())) {
         append_number(value.get_double(), out);
@@ -95,7 +121,9 @@ void append_value(const Json& value, std::string& out) {
         out += "null";
       }
       return;
-    case json::kind::string: append_string(value.get_string(), out); return;
+    case json::kind::string:
+      append_string(value.get_string(), out);
+      return;
     case json::kind::array: {
       out += '[';
       bool first = true;
@@ -132,7 +160,8 @@ void append_member(std::string_view key, std::string_view text, std::string& out
 
 void format_line(const LogRecord& record, TimeFormatter& time, std::string& out) {
   const LogScope* scope = record.scope.get();
-  const std::string_view request_id = scope ? std::string_view(scope->request_id) : std::string_view();
+  const std::string_view request_id =
+      scope ? std::string_view(scope->request_id) : std::string_view();
   const std::string_view pipeline = scope ? std::string_view(scope->pipeline) : std::string_view();
   const std::string_view trace_id = scope ? std::string_view(scope->trace_id) : std::string_view();
   out += "{\"time\":\"";
@@ -149,9 +178,10 @@ void format_line(const LogRecord& record, TimeFormatter& time, std::string& out)
     const std::string_view key = kv.key();
     // A field may fill a standard key the line left empty ("step" of a request-level line), but
     // never overwrite one: a clash is written as field_<key>.
-    const bool taken = key == "time" || key == "level" || key == "message" ||
-                       (key == "request_id" && !request_id.empty()) || (key == "pipeline" && !pipeline.empty()) ||
-                       (key == "trace_id" && !trace_id.empty()) || (key == "step" && !record.step.empty());
+    const bool taken =
+        key == "time" || key == "level" || key == "message" ||
+        (key == "request_id" && !request_id.empty()) || (key == "pipeline" && !pipeline.empty()) ||
+        (key == "trace_id" && !trace_id.empty()) || (key == "step" && !record.step.empty());
     out += ',';
     append_string(taken ? "field_" + std::string(key) : std::string(key), out);
     out += ':';
@@ -164,40 +194,48 @@ void format_line(const LogRecord& record, TimeFormatter& time, std::string& out)
 
 LogWriter::LogWriter(Options options)
     : options_(std::move(options)),
-      sampler_(AdaptiveSampler::Options{options_.sample_rate, options_.adaptive, options_.sampler_clock}),
+      sampler_(AdaptiveSampler::Options{options_.sample_rate, options_.adaptive,
+                                        options_.sampler_clock}),
       sink_(options_.sink.empty() || options_.off ? LogSink::borrow(options_.fd) : nullptr) {
   std::string sink_error;
   if (!sink_) {
     try {
       sink_ = LogSink::open(options_.sink);
     } catch (const std::exception& e) {
-      // The config check saw the file writable; if it no longer is, log somewhere rather than nowhere.
+      // The config check saw the file writable; if it no longer is, log somewhere rather than
+      // nowhere.
       sink_error = e.what();
       sink_ = LogSink::open("stderr");
     }
   }
   auto& registry = metrics::Registry::global();
-  written_metric_ = &registry.counter("mosaic_log_lines_written_total", "Log lines written to the sink");
-  dropped_metric_ = &registry.counter("mosaic_log_lines_dropped_total",
-                                      "Log lines lost because the queue was full or the sink failed");
+  written_metric_ =
+      &registry.counter("mosaic_log_lines_written_total", "Log lines written to the sink");
+  dropped_metric_ =
+      &registry.counter("mosaic_log_lines_dropped_total",
+                        "Log lines lost because the queue was full or the sink failed");
   sampled_out_metric_ = &registry.counter("mosaic_log_lines_sampled_out_total",
                                           "Info and debug lines of requests that were not sampled");
   if (options_.off) return;
-  queue_gauge_id_ = registry.gauge_callback("mosaic_log_queue_length", "Log lines waiting for the writer", {},
-                                            [this] { return static_cast<double>(queued()); });
-  rate_gauge_id_ = registry.gauge_callback("mosaic_log_sample_rate", "Share of requests whose info lines are kept",
-                                           {}, [this] { return sampler_.rate(); });
+  queue_gauge_id_ =
+      registry.gauge_callback("mosaic_log_queue_length", "Log lines waiting for the writer", {},
+                              [this] { return static_cast<double>(queued()); });
+  rate_gauge_id_ = registry.gauge_callback("mosaic_log_sample_rate",
+                                           "Share of requests whose info lines are kept", {},
+                                           [this] { return sampler_.rate(); });
   sampler_.set_change_handler([this](double before, double after, double error_rate) {
     log(LogLevel::kWarn, after > before ? "log sample rate raised" : "log sample rate lowered",
         {{"sample_rate", after}, {"previous_rate", before}, {"error_rate", error_rate}});
   });
   thread_ = std::thread([this] { run(); });
-  if (!sink_error.empty()) log(LogLevel::kError, "log sink unavailable; writing to stderr", {{"error", sink_error}});
+  if (!sink_error.empty())
+    log(LogLevel::kError, "log sink unavailable; writing to stderr", {{"error", sink_error}});
 }
 
 LogWriter::~LogWriter() {
   auto& registry = metrics::Registry::global();
-  if (queue_gauge_id_) registry.remove_gauge_callback("mosaic_log_queue_length", {}, queue_gauge_id_);
+  if (queue_gauge_id_)
+    registry.remove_gauge_callback("mosaic_log_queue_length", {}, queue_gauge_id_);
   if (rate_gauge_id_) registry.remove_gauge_callback("mosaic_log_sample_rate", {}, rate_gauge_id_);
   {
     std::lock_guard lock(mutex_);
@@ -207,8 +245,9 @@ LogWriter::~LogWriter() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::shared_ptr<const LogScope> LogWriter::request_scope(std::string request_id, std::string pipeline,
-                                                        std::string trace_id) const {
+std::shared_ptr<const LogScope> LogWriter::request_scope(std::string request_id,
+                                                         std::string pipeline,
+                                                         std::string trace_id) const {
   auto scope = std::make_shared<LogScope>();
   scope->request_id = std::move(request_id);
   scope->pipeline = std::move(pipeline);
@@ -262,7 +301,8 @@ void LogWriter::log(LogLevel level, std::string_view message, json::object&& fie
   bool small = message.size() <= limit;
   for (const auto& kv : fields) small = small && response::json_size(kv.value(), limit) <= limit;
   if (!small) {
-    log(level, message, static_cast<const json::object&>(fields), scope, step);  // sizes what is too big
+    log(level, message, static_cast<const json::object&>(fields), scope,
+        step);  // sizes what is too big
     return;
   }
   LogRecord record;
@@ -306,10 +346,13 @@ bool LogWriter::flush(std::chrono::milliseconds bound) {
   std::unique_lock lock(mutex_);
   flush_requested_ = true;
   wake_.notify_all();
-  return drained_.wait_for(lock, bound, [this] { return (queue_.empty() && !writing_) || !thread_.joinable(); });
+  return drained_.wait_for(lock, bound,
+                           [this] { return (queue_.empty() && !writing_) || !thread_.joinable(); });
 }
 
-void LogWriter::reopen() { sink_->reopen(); }
+void LogWriter::reopen() {
+  sink_->reopen();
+}
 
 void LogWriter::run() {
   TimeFormatter time;

@@ -47,11 +47,11 @@ struct LogRecord {
 class LogWriter {
  public:
   struct Options {
-    int fd = 2;            // the sink when `sink` is empty (tests hand in a pipe)
-    std::string sink;      // "stdout", "stderr" or "file:/path"
+    int fd = 2;        // the sink when `sink` is empty (tests hand in a pipe)
+    std::string sink;  // "stdout", "stderr" or "file:/path"
     std::size_t max_queued = 8192;
     LogLevel level = LogLevel::kInfo;
-    bool off = false;      // nothing is written, the writer thread is not started
+    bool off = false;  // nothing is written, the writer thread is not started
     double sample_rate = 1.0;
     bool adaptive = false;
     std::size_t max_field = 1024;

@@ -16,7 +16,8 @@ void Histogram::observe(double value) {
   while (i < bounds_.size() && value > bounds_[i]) ++i;
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
-  if (value > 0) sum_micro_.fetch_add(static_cast<std::uint64_t>(value * 1e6), std::memory_order_relaxed);
+  if (value > 0)
+    sum_micro_.fetch_add(static_cast<std::uint64_t>(value * 1e6), std::memory_order_relaxed);
 }
 
 Histogram::Snapshot Histogram::snapshot() const {
@@ -61,28 +62,30 @@ Gauge& Registry::gauge(const std::string& name, const std::string& help, const L
   return *slot;
 }
 
-Histogram& Registry::histogram(const std::string& name, const std::string& help, const Labels& labels,
-                               std::vector<double> bounds) {
+Histogram& Registry::histogram(const std::string& name, const std::string& help,
+                               const Labels& labels, std::vector<double> bounds) {
   std::lock_guard lock(mutex_);
   auto& slot = family(name, help, Type::kHistogram).histograms[labels];
   if (!slot) slot = std::make_unique<Histogram>(std::move(bounds));
   return *slot;
 }
 
-std::uint64_t Registry::gauge_callback(const std::string& name, const std::string& help, const Labels& labels,
-                                       std::function<double()> read) {
+std::uint64_t Registry::gauge_callback(const std::string& name, const std::string& help,
+                                       const Labels& labels, std::function<double()> read) {
   std::lock_guard lock(mutex_);
   const std::uint64_t id = next_callback_id_++;
   family(name, help, Type::kGauge).callbacks[labels] = {id, std::move(read)};
   return id;
 }
 
-void Registry::remove_gauge_callback(const std::string& name, const Labels& labels, std::uint64_t id) {
+void Registry::remove_gauge_callback(const std::string& name, const Labels& labels,
+                                     std::uint64_t id) {
   std::lock_guard lock(mutex_);
   auto it = families_.find(name);
   if (it == families_.end()) return;
   auto cb = it->second.callbacks.find(labels);
-  if (cb != it->second.callbacks.end() && (id == 0 || cb->second.first == id)) it->second.callbacks.erase(cb);
+  if (cb != it->second.callbacks.end() && (id == 0 || cb->second.first == id))
+    it->second.callbacks.erase(cb);
 }
 
 namespace {
@@ -90,15 +93,20 @@ namespace {
 std::string escape_label(const std::string& value) {
   std::string out;
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
 
-std::string label_text(const Labels& labels, const std::string& extra_key = {}, const std::string& extra = {}) {
+std::string label_text(const Labels& labels, const std::string& extra_key = {},
+                       const std::string& extra = {}) {
   if (labels.empty() && extra_key.empty()) return {};
   std::string out = "{";
   bool first = true;
@@ -124,19 +132,25 @@ std::string Registry::render() const {
   std::string out;
   std::lock_guard lock(mutex_);
   for (const auto& [name, family] : families_) {
-    const char* type = family.type == Type::kCounter ? "counter" : family.type == Type::kGauge ? "gauge" : "histogram";
+    const char* type = family.type == Type::kCounter ? "counter"
+                       : family.type == Type::kGauge ? "gauge"
+                                                     : "histogram";
     out += "# HELP " + name + " " + family.help + "\n# TYPE " + name + " " + type + "\n";
-    for (const auto& [labels, c] : family.counters) out += name + label_text(labels) + " " + std::to_string(c->value()) + "\n";
-    for (const auto& [labels, g] : family.gauges) out += name + label_text(labels) + " " + std::to_string(g->value()) + "\n";
+    for (const auto& [labels, c] : family.counters)
+      out += name + label_text(labels) + " " + std::to_string(c->value()) + "\n";
+    for (const auto& [labels, g] : family.gauges)
+      out += name + label_text(labels) + " " + std::to_string(g->value()) + "\n";
     for (const auto& [labels, read] : family.callbacks) {
       out += name + label_text(labels) + " " + number(read.second()) + "\n";
     }
     for (const auto& [labels, h] : family.histograms) {
       auto s = h->snapshot();
       for (std::size_t i = 0; i < s.bounds.size(); ++i) {
-        out += name + "_bucket" + label_text(labels, "le", number(s.bounds[i])) + " " + std::to_string(s.cumulative[i]) + "\n";
+        out += name + "_bucket" + label_text(labels, "le", number(s.bounds[i])) + " " +
+               std::to_string(s.cumulative[i]) + "\n";
       }
-      out += name + "_bucket" + label_text(labels, "le", "+Inf") + " " + std::to_string(s.count) + "\n";
+      out += name + "_bucket" + label_text(labels, "le", "+Inf") + " " + std::to_string(s.count) +
+             "\n";
       out += name + "_sum" + label_text(labels) + " " + number(s.sum) + "\n";
       out += name + "_count" + label_text(labels) + " " + std::to_string(s.count) + "\n";
     }

@@ -65,8 +65,8 @@ class Registry {
                        std::vector<double> bounds = latency_buckets());
   // A gauge read when scraped (pool sizes, queue lengths). Replaces one with the same labels.
   // Returns an id for remove_gauge_callback.
-  std::uint64_t gauge_callback(const std::string& name, const std::string& help, const Labels& labels,
-                               std::function<double()> read);
+  std::uint64_t gauge_callback(const std::string& name, const std::string& help,
+                               const Labels& labels, std::function<double()> read);
   // With an id, removes the callback only if it is still that registration (an owner that goes
   // away must not remove the callback a newer owner of the same series put there); 0: any.
   void remove_gauge_callback(const std::string& name, const Labels& labels, std::uint64_t id = 0);

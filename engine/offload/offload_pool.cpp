@@ -29,10 +29,14 @@ class OffloadPool::Job {
 
 const char* to_string(OffloadPool::Outcome outcome) {
   switch (outcome) {
-    case OffloadPool::Outcome::kDone: return "done";
-    case OffloadPool::Outcome::kRefused: return "refused";
-    case OffloadPool::Outcome::kExpired: return "expired";
-    case OffloadPool::Outcome::kWithdrawn: return "withdrawn";
+    case OffloadPool::Outcome::kDone:
+      return "done";
+    case OffloadPool::Outcome::kRefused:
+      return "refused";
+    case OffloadPool::Outcome::kExpired:
+      return "expired";
+    case OffloadPool::Outcome::kWithdrawn:
+      return "withdrawn";
   }
   return "done";
 }
@@ -42,20 +46,24 @@ OffloadPool::OffloadPool(Options options) : options_(std::move(options)) {
   if (options_.queue == 0) options_.queue = 1;
   auto& registry = metrics::Registry::global();
   const metrics::Labels pool{{"pool", options_.name}};
-  wait_metric_ = &registry.histogram("mosaic_queue_wait_seconds", "Time a task waited in a queue for a thread",
-                                     {{"queue", options_.name}});
+  wait_metric_ =
+      &registry.histogram("mosaic_queue_wait_seconds", "Time a task waited in a queue for a thread",
+                          {{"queue", options_.name}});
   const std::string help = "Offload pool tasks by outcome";
-  done_metric_ = &registry.counter("mosaic_offload_tasks_total", help, {{"pool", options_.name}, {"outcome", "done"}});
-  refused_metric_ =
-      &registry.counter("mosaic_offload_tasks_total", help, {{"pool", options_.name}, {"outcome", "refused"}});
-  expired_metric_ =
-      &registry.counter("mosaic_offload_tasks_total", help, {{"pool", options_.name}, {"outcome", "expired"}});
-  withdrawn_metric_ =
-      &registry.counter("mosaic_offload_tasks_total", help, {{"pool", options_.name}, {"outcome", "withdrawn"}});
-  queue_gauge_id_ = registry.gauge_callback("mosaic_offload_queue_length", "Offload tasks waiting for a thread", pool,
-                                            [this] { return static_cast<double>(stats().queued); });
-  busy_gauge_id_ = registry.gauge_callback("mosaic_offload_busy_threads", "Offload threads running a task", pool,
-                                           [this] { return static_cast<double>(stats().busy); });
+  done_metric_ = &registry.counter("mosaic_offload_tasks_total", help,
+                                   {{"pool", options_.name}, {"outcome", "done"}});
+  refused_metric_ = &registry.counter("mosaic_offload_tasks_total", help,
+                                      {{"pool", options_.name}, {"outcome", "refused"}});
+  expired_metric_ = &registry.counter("mosaic_offload_tasks_total", help,
+                                      {{"pool", options_.name}, {"outcome", "expired"}});
+  withdrawn_metric_ = &registry.counter("mosaic_offload_tasks_total", help,
+                                        {{"pool", options_.name}, {"outcome", "withdrawn"}});
+  queue_gauge_id_ =
+      registry.gauge_callback("mosaic_offload_queue_length", "Offload tasks waiting for a thread",
+                              pool, [this] { return static_cast<double>(stats().queued); });
+  busy_gauge_id_ =
+      registry.gauge_callback("mosaic_offload_busy_threads", "Offload threads running a task", pool,
+                              [this] { return static_cast<double>(stats().busy); });
   threads_.reserve(options_.threads);
   for (std::size_t i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { worker(); });
 }
@@ -79,7 +87,8 @@ Clock::time_point OffloadPool::queue_deadline(Clock::time_point deadline) const 
   return std::min(deadline, Clock::now() + options_.timeout);
 }
 
-OffloadPool::JobPtr OffloadPool::try_submit(std::function<void()> task, Clock::time_point queue_deadline) {
+OffloadPool::JobPtr OffloadPool::try_submit(std::function<void()> task,
+                                            Clock::time_point queue_deadline) {
   auto job = std::make_shared<Job>();
   job->task = std::move(task);
   job->queue_deadline = queue_deadline;
@@ -113,11 +122,16 @@ OffloadPool::Outcome OffloadPool::wait(const JobPtr& job) {
           std::rethrow_exception(error);
         }
         return Outcome::kDone;
-      case kExpired: return Outcome::kExpired;
-      case kWithdrawn: return Outcome::kWithdrawn;
-      case kRunning: job->changed.wait(lock); break;
+      case kExpired:
+        return Outcome::kExpired;
+      case kWithdrawn:
+        return Outcome::kWithdrawn;
+      case kRunning:
+        job->changed.wait(lock);
+        break;
       case kQueued:
-        if (job->changed.wait_until(lock, job->queue_deadline) == std::cv_status::timeout && job->state == kQueued) {
+        if (job->changed.wait_until(lock, job->queue_deadline) == std::cv_status::timeout &&
+            job->state == kQueued) {
           std::erase(queue_, job);
           finish_unrun(job, kExpired);
           return Outcome::kExpired;
@@ -134,7 +148,8 @@ void OffloadPool::withdraw(const JobPtr& job) {
   finish_unrun(job, kWithdrawn);
 }
 
-OffloadPool::Outcome OffloadPool::run(std::function<void()> task, Clock::time_point queue_deadline) {
+OffloadPool::Outcome OffloadPool::run(std::function<void()> task,
+                                      Clock::time_point queue_deadline) {
   auto job = try_submit(std::move(task), queue_deadline);
   if (!job) return Outcome::kRefused;
   return wait(job);
@@ -152,7 +167,8 @@ void OffloadPool::worker() {
     errno = 0;
     const int base = ::getpriority(PRIO_PROCESS, 0);
     if (errno == 0) {
-      (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), std::min(19, base + options_.nice));
+      (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)),
+                          std::min(19, base + options_.nice));
     }
   }
   std::unique_lock lock(mutex_);

@@ -37,7 +37,7 @@ class OffloadPool {
  public:
   struct Options {
     std::string name = "offload";
-    std::size_t threads = 0;      // 0: std::thread::hardware_concurrency()
+    std::size_t threads = 0;  // 0: std::thread::hardware_concurrency()
     std::size_t queue = 128;
     std::size_t threshold = 100 * 1024;
     std::chrono::milliseconds timeout{1000};

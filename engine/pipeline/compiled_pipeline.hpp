@@ -51,10 +51,11 @@ struct CompiledPipeline {
   std::string path;
   routing::RoutePattern pattern;
   std::chrono::milliseconds deadline{1500};
-  std::vector<CompiledStep> steps;               // in file order; indexes are stable
-  std::vector<std::vector<std::size_t>> stages;  // topological levels: steps of a stage run in parallel
-  std::optional<tmpl::ValueTemplate> response;   // nullopt: every non-background result by name
-  std::size_t foreground_count = 0;              // critical + degradable
+  std::vector<CompiledStep> steps;  // in file order; indexes are stable
+  std::vector<std::vector<std::size_t>>
+      stages;  // topological levels: steps of a stage run in parallel
+  std::optional<tmpl::ValueTemplate> response;      // nullopt: every non-background result by name
+  std::size_t foreground_count = 0;                 // critical + degradable
   std::shared_ptr<metrics::PipelineSeries> series;  // requests by status and latency
 
   std::string endpoint() const { return method + " " + path; }

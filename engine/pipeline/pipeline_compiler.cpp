@@ -18,9 +18,11 @@ std::optional<std::size_t> find_step(const config::PipelineConfig& config, std::
 }
 
 // Compiles one step's `with:` against its downstream's accepted keys and encodings.
-std::optional<tmpl::ValueTemplate> compile_input(const config::PipelineConfig& config, std::size_t index,
+std::optional<tmpl::ValueTemplate> compile_input(const config::PipelineConfig& config,
+                                                 std::size_t index,
                                                  const DownstreamHandle& downstream,
-                                                 const routing::RoutePattern& pattern, Diagnostics& diagnostics) {
+                                                 const routing::RoutePattern& pattern,
+                                                 Diagnostics& diagnostics) {
   const auto& step = config.steps[index];
   const auto accepted = downstream.downstream->accepted_with_keys();
   if (!accepted.empty() && step.with.IsDefined() && !step.with.IsNull()) {
@@ -34,8 +36,8 @@ std::optional<tmpl::ValueTemplate> compile_input(const config::PipelineConfig& c
         std::string expected;
         for (const auto& key : accepted) expected += (expected.empty() ? "" : ", ") + key;
         diagnostics.error(SourceLocation::of(config.file, kv.first),
-                          "unknown key '" + kv.first.Scalar() + "' in with (downstream '" + downstream.name +
-                              "' accepts: " + expected + ")");
+                          "unknown key '" + kv.first.Scalar() + "' in with (downstream '" +
+                              downstream.name + "' accepts: " + expected + ")");
         ok = false;
       }
     }
@@ -50,20 +52,24 @@ std::optional<tmpl::ValueTemplate> compile_input(const config::PipelineConfig& c
     if (!found) return {};
     if (*found == index) return {std::nullopt, "step '" + step.name + "' refers to itself"};
     if (config.steps[*found].step_class == StepClass::kBackground) {
-      return {std::nullopt, "step '" + step.name + "' depends on background step '" + std::string(name) +
-                                "': background results are never waited for"};
+      return {std::nullopt, "step '" + step.name + "' depends on background step '" +
+                                std::string(name) + "': background results are never waited for"};
     }
     return {found, {}};
   };
   auto handle = downstream.downstream;
-  env.interpolation_for = [handle](std::span<const std::string> path) { return handle->interpolation_for(path); };
+  env.interpolation_for = [handle](std::span<const std::string> path) {
+    return handle->interpolation_for(path);
+  };
   return tmpl::ValueTemplate::compile(step.with, env, diagnostics);
 }
 
 // Compiles a step's `cache.key`: like `with:`, it may read params, query, headers, body and
 // other steps (which then become dependencies); no encoding applies, the key is never sent.
-std::optional<tmpl::ValueTemplate> compile_cache_key(const config::PipelineConfig& config, std::size_t index,
-                                                     const routing::RoutePattern& pattern, Diagnostics& diagnostics) {
+std::optional<tmpl::ValueTemplate> compile_cache_key(const config::PipelineConfig& config,
+                                                     std::size_t index,
+                                                     const routing::RoutePattern& pattern,
+                                                     Diagnostics& diagnostics) {
   const auto& step = config.steps[index];
   tmpl::CompileEnv env;
   env.file = config.file;
@@ -71,10 +77,12 @@ std::optional<tmpl::ValueTemplate> compile_cache_key(const config::PipelineConfi
   env.step_index = [&](std::string_view name) -> tmpl::CompileEnv::StepLookup {
     auto found = find_step(config, name);
     if (!found) return {};
-    if (*found == index) return {std::nullopt, "the cache key of step '" + step.name + "' refers to the step itself"};
+    if (*found == index)
+      return {std::nullopt, "the cache key of step '" + step.name + "' refers to the step itself"};
     if (config.steps[*found].step_class == StepClass::kBackground) {
-      return {std::nullopt, "the cache key of step '" + step.name + "' depends on background step '" +
-                                std::string(name) + "': background results are never waited for"};
+      return {std::nullopt, "the cache key of step '" + step.name +
+                                "' depends on background step '" + std::string(name) +
+                                "': background results are never waited for"};
     }
     return {found, {}};
   };
@@ -83,7 +91,8 @@ std::optional<tmpl::ValueTemplate> compile_cache_key(const config::PipelineConfi
 }
 
 // Kahn's algorithm by levels; on a cycle, names one.
-bool order_stages(CompiledPipeline& pipeline, const config::PipelineConfig& config, Diagnostics& diagnostics) {
+bool order_stages(CompiledPipeline& pipeline, const config::PipelineConfig& config,
+                  Diagnostics& diagnostics) {
   const std::size_t n = pipeline.steps.size();
   std::vector<std::size_t> waiting(n);
   for (std::size_t i = 0; i < n; ++i) waiting[i] = pipeline.steps[i].deps.size();
@@ -136,7 +145,8 @@ bool order_stages(CompiledPipeline& pipeline, const config::PipelineConfig& conf
 }  // namespace
 
 std::optional<CompiledPipeline> compile_pipeline(const config::PipelineConfig& config,
-                                                 const DownstreamLookup& downstreams, Diagnostics& diagnostics) {
+                                                 const DownstreamLookup& downstreams,
+                                                 Diagnostics& diagnostics) {
   const std::size_t errors_before = diagnostics.items().size();
   CompiledPipeline out;
   out.file = config.file;
@@ -150,7 +160,8 @@ std::optional<CompiledPipeline> compile_pipeline(const config::PipelineConfig& c
   }
   out.pattern = std::move(*pattern);
   if (config.path == "/_mosaic" || config.path.rfind("/_mosaic/", 0) == 0) {
-    diagnostics.error(config.endpoint_where, "endpoints under /_mosaic/ are reserved for the engine (results, WebSocket)");
+    diagnostics.error(config.endpoint_where,
+                      "endpoints under /_mosaic/ are reserved for the engine (results, WebSocket)");
     return std::nullopt;
   }
 
@@ -191,14 +202,16 @@ std::optional<CompiledPipeline> compile_pipeline(const config::PipelineConfig& c
       } else if (*found == i) {
         diagnostics.error(after.where, "step '" + step.name + "' cannot run after itself");
       } else if (config.steps[*found].step_class == StepClass::kBackground) {
-        diagnostics.error(after.where, "step '" + step.name + "' depends on background step '" + after.name +
+        diagnostics.error(after.where, "step '" + step.name + "' depends on background step '" +
+                                           after.name +
                                            "': background results are never waited for");
       } else {
         compiled.deps.push_back(*found);
       }
     }
     std::sort(compiled.deps.begin(), compiled.deps.end());
-    compiled.deps.erase(std::unique(compiled.deps.begin(), compiled.deps.end()), compiled.deps.end());
+    compiled.deps.erase(std::unique(compiled.deps.begin(), compiled.deps.end()),
+                        compiled.deps.end());
     if (step.step_class != StepClass::kBackground) ++out.foreground_count;
     out.steps.push_back(std::move(compiled));
   }
@@ -217,12 +230,13 @@ std::optional<CompiledPipeline> compile_pipeline(const config::PipelineConfig& c
     }
     tmpl::CompileEnv env;
     env.file = config.file;
-  env.source = config.source;
+    env.source = config.source;
     env.param_names = out.pattern.param_names;
     env.step_index = [&](std::string_view name) -> tmpl::CompileEnv::StepLookup {
       auto found = find_step(config, name);
       // A cached background step answers from the cache (null on a miss); others never can.
-      if (found && config.steps[*found].step_class == StepClass::kBackground && !config.steps[*found].cache) {
+      if (found && config.steps[*found].step_class == StepClass::kBackground &&
+          !config.steps[*found].cache) {
         return {std::nullopt, "the response cannot use background step '" + std::string(name) +
                                   "': its result arrives after the response (see _meta.pending)"};
       }
@@ -232,7 +246,8 @@ std::optional<CompiledPipeline> compile_pipeline(const config::PipelineConfig& c
     if (!response) return std::nullopt;
     for (const auto& kv : config.response) {
       if (kv.first.Scalar() == "_meta") {
-        diagnostics.error(SourceLocation::of(config.file, kv.first), "'_meta' is reserved for the engine");
+        diagnostics.error(SourceLocation::of(config.file, kv.first),
+                          "'_meta' is reserved for the engine");
         return std::nullopt;
       }
     }
@@ -253,7 +268,8 @@ std::vector<std::shared_ptr<const CompiledPipeline>> compile_pipelines(
     auto [it, inserted] = endpoints.emplace(key, &config);
     if (!inserted) {
       diagnostics.error(config.endpoint_where, "duplicate endpoint '" + compiled->endpoint() +
-                                                   "', already declared at " + it->second->endpoint_where.str());
+                                                   "', already declared at " +
+                                                   it->second->endpoint_where.str());
       continue;
     }
     compiled->series = std::make_shared<metrics::PipelineSeries>(compiled->endpoint());

@@ -12,7 +12,8 @@
 
 namespace mosaic::pipeline {
 
-using DownstreamLookup = std::function<std::shared_ptr<const DownstreamHandle>(const std::string& name)>;
+using DownstreamLookup =
+    std::function<std::shared_ptr<const DownstreamHandle>(const std::string& name)>;
 
 std::optional<CompiledPipeline> compile_pipeline(const config::PipelineConfig& config,
                                                  const DownstreamLookup& downstreams,

@@ -13,19 +13,24 @@ struct AttemptContext::State {
   void end(Cause why) {
     Cause expected = Cause::kNone;
     if (cause.compare_exchange_strong(expected, why)) {
-      source->cancel(why == Cause::kDeadline ? exec::CancelReason::kDeadline : exec::CancelReason::kCancelled);
+      source->cancel(why == Cause::kDeadline ? exec::CancelReason::kDeadline
+                                             : exec::CancelReason::kCancelled);
     }
   }
 };
 
-AttemptContext::AttemptContext(CallContext& parent, Clock::time_point deadline, exec::DeadlineTimer& timer)
-    : parent_(parent), deadline_(std::min(deadline, parent.deadline())), state_(std::make_shared<State>()) {
+AttemptContext::AttemptContext(CallContext& parent, Clock::time_point deadline,
+                               exec::DeadlineTimer& timer)
+    : parent_(parent),
+      deadline_(std::min(deadline, parent.deadline())),
+      state_(std::make_shared<State>()) {
   // Runs at once if the parent is already cancelled.
   parent_link_ = parent_.on_cancel([state = state_] { state->end(Cause::kParent); });
   if (deadline_ <= Clock::now()) {
     state_->end(Cause::kDeadline);
   } else if (state_->cause.load() == Cause::kNone) {
-    armed_ = exec::ScheduledDeadline(timer, timer.schedule(deadline_, [state = state_] { state->end(Cause::kDeadline); }));
+    armed_ = exec::ScheduledDeadline(
+        timer, timer.schedule(deadline_, [state = state_] { state->end(Cause::kDeadline); }));
   }
 }
 
@@ -34,11 +39,17 @@ AttemptContext::~AttemptContext() {
   parent_link_.reset();  // waits for the link's callback if it runs on another thread
 }
 
-CancelRegistration AttemptContext::on_cancel(std::function<void()> fn) { return state_->source->on_cancel(std::move(fn)); }
+CancelRegistration AttemptContext::on_cancel(std::function<void()> fn) {
+  return state_->source->on_cancel(std::move(fn));
+}
 
-void AttemptContext::abandon() { state_->end(Cause::kAbandoned); }
+void AttemptContext::abandon() {
+  state_->end(Cause::kAbandoned);
+}
 
-AttemptContext::Cause AttemptContext::cause() const { return state_->cause.load(); }
+AttemptContext::Cause AttemptContext::cause() const {
+  return state_->cause.load();
+}
 
 bool AttemptContext::cancelled() const {
   return state_->source->cancelled() || Clock::now() >= deadline_ || parent_.cancelled();
@@ -46,14 +57,18 @@ bool AttemptContext::cancelled() const {
 
 Failure AttemptContext::interruption() const {
   switch (cause()) {
-    case Cause::kParent: return parent_.interruption();
-    case Cause::kAbandoned: return Failure::Cancelled("another attempt answered first");
-    case Cause::kDeadline: break;
+    case Cause::kParent:
+      return parent_.interruption();
+    case Cause::kAbandoned:
+      return Failure::Cancelled("another attempt answered first");
+    case Cause::kDeadline:
+      break;
     case Cause::kNone:
       if (parent_.cancelled()) return parent_.interruption();
       break;
   }
-  if (deadline_ < parent_.deadline()) return Failure::Timeout("the attempt's share of the time ran out");
+  if (deadline_ < parent_.deadline())
+    return Failure::Timeout("the attempt's share of the time ran out");
   return Failure::Timeout();
 }
 

@@ -33,7 +33,9 @@ class AttemptContext final : public CallContext, public trace::TracedCall {
   bool wait_for(Clock::duration duration) override;
   Logger& logger() override { return parent_.logger(); }
   bool should_offload(std::size_t bytes) const override { return parent_.should_offload(bytes); }
-  std::optional<Failure> offload(std::function<void()> fn) override { return parent_.offload(std::move(fn)); }
+  std::optional<Failure> offload(std::function<void()> fn) override {
+    return parent_.offload(std::move(fn));
+  }
   const trace::TraceContext* trace() const override;
 
   // Cancels this attempt only: another attempt answered first. From any thread.

@@ -18,13 +18,15 @@ std::optional<Failure> Bulkhead::acquire(CallContext& context) {
   }
   if (queue_.size() >= options_.max_queue) {
     if (series_) series_->shed_full.inc();
-    return Failure::Of(FailureKind::kShed, "bulkhead full: " + std::to_string(in_flight_) + " calls in flight, " +
+    return Failure::Of(FailureKind::kShed, "bulkhead full: " + std::to_string(in_flight_) +
+                                               " calls in flight, " +
                                                std::to_string(queue_.size()) + " waiting");
   }
   Waiter waiter;
   queue_.push_back(&waiter);
   if (series_) series_->bulkhead_queued.add(1);
-  const Clock::time_point queue_deadline = std::min(Clock::now() + options_.queue_timeout, context.deadline());
+  const Clock::time_point queue_deadline =
+      std::min(Clock::now() + options_.queue_timeout, context.deadline());
   lock.unlock();
   // Registered without the lock: it runs at once when the call is already cancelled.
   CancelRegistration registration = context.on_cancel([this, &waiter] {
@@ -33,7 +35,8 @@ std::optional<Failure> Bulkhead::acquire(CallContext& context) {
     waiter.wake.notify_one();
   });
   lock.lock();
-  waiter.wake.wait_until(lock, queue_deadline, [&] { return waiter.granted || waiter.interrupted; });
+  waiter.wake.wait_until(lock, queue_deadline,
+                         [&] { return waiter.granted || waiter.interrupted; });
   const bool granted = waiter.granted;
   if (!granted) leave_queue(waiter);
   lock.unlock();
@@ -44,10 +47,12 @@ std::optional<Failure> Bulkhead::acquire(CallContext& context) {
     return context.interruption();
   }
   if (context.cancelled()) return context.interruption();
-  if (Clock::now() >= context.deadline()) return Failure::Timeout("the deadline passed while waiting for a bulkhead slot");
+  if (Clock::now() >= context.deadline())
+    return Failure::Timeout("the deadline passed while waiting for a bulkhead slot");
   if (series_) series_->shed_queue_timeout.inc();
-  return Failure::Of(FailureKind::kShed,
-                     "waited queue_timeout (" + std::to_string(options_.queue_timeout.count()) + "ms) for a bulkhead slot");
+  return Failure::Of(FailureKind::kShed, "waited queue_timeout (" +
+                                             std::to_string(options_.queue_timeout.count()) +
+                                             "ms) for a bulkhead slot");
 }
 
 void Bulkhead::leave_queue(Waiter& waiter) {

@@ -7,9 +7,12 @@ namespace mosaic::resilience {
 
 const char* to_string(CircuitBreaker::State state) {
   switch (state) {
-    case CircuitBreaker::State::kClosed: return "closed";
-    case CircuitBreaker::State::kHalfOpen: return "half_open";
-    case CircuitBreaker::State::kOpen: return "open";
+    case CircuitBreaker::State::kClosed:
+      return "closed";
+    case CircuitBreaker::State::kHalfOpen:
+      return "half_open";
+    case CircuitBreaker::State::kOpen:
+      return "open";
   }
   return "?";
 }
@@ -87,12 +90,14 @@ CircuitBreaker::Change CircuitBreaker::move_to(State to, Clock::time_point now) 
 void CircuitBreaker::announce(const Change& change) {
   if (series_) {
     series_->breaker_state.set(static_cast<std::int64_t>(change.to));
-    (change.to == State::kOpen ? series_->to_open : change.to == State::kHalfOpen ? series_->to_half_open
-                                                                                   : series_->to_closed)
+    (change.to == State::kOpen       ? series_->to_open
+     : change.to == State::kHalfOpen ? series_->to_half_open
+                                     : series_->to_closed)
         .inc();
   }
   if (!logger_) return;
-  json::object fields{{"downstream", downstream_}, {"from", to_string(change.from)}, {"to", to_string(change.to)}};
+  json::object fields{
+      {"downstream", downstream_}, {"from", to_string(change.from)}, {"to", to_string(change.to)}};
   if (change.to == State::kOpen) {
     fields["open_for_ms"] = options_.open_for.count();
     if (change.calls > 0) {
@@ -100,9 +105,10 @@ void CircuitBreaker::announce(const Change& change) {
       fields["calls"] = change.calls;
     }
   }
-  const char* message = change.to == State::kOpen       ? "circuit breaker opened: calls fail fast with circuit_open"
-                        : change.to == State::kHalfOpen ? "circuit breaker half-open: probing the downstream"
-                                                        : "circuit breaker closed: the downstream recovered";
+  const char* message =
+      change.to == State::kOpen       ? "circuit breaker opened: calls fail fast with circuit_open"
+      : change.to == State::kHalfOpen ? "circuit breaker half-open: probing the downstream"
+                                      : "circuit breaker closed: the downstream recovered";
   logger_->warn(message, fields);
 }
 

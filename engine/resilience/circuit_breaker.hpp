@@ -63,7 +63,7 @@ class CircuitBreaker {
     std::uint64_t failures = 0, calls = 0;
   };
   Change move_to(State to, Clock::time_point now);  // mutex_ held
-  void announce(const Change& change);                // after unlocking
+  void announce(const Change& change);              // after unlocking
 
   const std::string downstream_;
   const Options options_;
@@ -84,7 +84,9 @@ class BreakerDownstream final : public ForwardingDownstream {
  public:
   BreakerDownstream(std::shared_ptr<Downstream> inner, std::shared_ptr<CircuitBreaker> breaker,
                     std::shared_ptr<ResilienceSeries> series = nullptr)
-      : ForwardingDownstream(std::move(inner)), breaker_(std::move(breaker)), series_(std::move(series)) {}
+      : ForwardingDownstream(std::move(inner)),
+        breaker_(std::move(breaker)),
+        series_(std::move(series)) {}
   CallResult call(const Json& input, CallContext& context) override;
 
  private:

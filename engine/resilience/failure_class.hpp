@@ -12,7 +12,9 @@ enum class Verdict {
              // bad_input, too_large), cancelled by the request, or a plugin error
 };
 
-inline bool is_overload_status(int status) { return status >= 500 || status == 429; }
+inline bool is_overload_status(int status) {
+  return status >= 500 || status == 429;
+}
 
 inline Verdict verdict_of(const Failure* failure) {
   if (failure == nullptr) return Verdict::kSuccess;
@@ -22,14 +24,17 @@ inline Verdict verdict_of(const Failure* failure) {
     case FailureKind::kUnavailable:
     case FailureKind::kBadResponse:
     case FailureKind::kTlsVerifyFailed:  // the downstream cannot be reached safely: count it
-    case FailureKind::kTlsHandshakeFailed: return Verdict::kFailure;
-    case FailureKind::kBadStatus: return is_overload_status(failure->status) ? Verdict::kFailure : Verdict::kSuccess;
+    case FailureKind::kTlsHandshakeFailed:
+      return Verdict::kFailure;
+    case FailureKind::kBadStatus:
+      return is_overload_status(failure->status) ? Verdict::kFailure : Verdict::kSuccess;
     case FailureKind::kTooLarge:  // the downstream answered; the limit is ours
     case FailureKind::kCancelled:
     case FailureKind::kShed:
     case FailureKind::kCircuitOpen:
     case FailureKind::kBadInput:
-    case FailureKind::kError: return Verdict::kNeutral;
+    case FailureKind::kError:
+      return Verdict::kNeutral;
   }
   return Verdict::kNeutral;
 }

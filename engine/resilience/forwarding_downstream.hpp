@@ -12,7 +12,9 @@ class ForwardingDownstream : public Downstream {
  public:
   explicit ForwardingDownstream(std::shared_ptr<Downstream> inner) : inner_(std::move(inner)) {}
 
-  std::vector<std::string> accepted_with_keys() const override { return inner_->accepted_with_keys(); }
+  std::vector<std::string> accepted_with_keys() const override {
+    return inner_->accepted_with_keys();
+  }
   Interpolation interpolation_for(std::span<const std::string> with_path) const override {
     return inner_->interpolation_for(with_path);
   }

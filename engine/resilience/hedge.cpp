@@ -9,7 +9,8 @@
 namespace mosaic::resilience {
 
 exec::WorkerPool& hedge_pool() {
-  static exec::WorkerPool pool(exec::WorkerPool::Options{"hedges", 64, 0, std::chrono::seconds(30)});
+  static exec::WorkerPool pool(
+      exec::WorkerPool::Options{"hedges", 64, 0, std::chrono::seconds(30)});
   return pool;
 }
 
@@ -33,8 +34,8 @@ struct Race {
   std::optional<CallResult> hedge_result;
 };
 
-void run_hedge(const std::shared_ptr<Race>& race, Downstream& inner, const Json& input, CallContext& context,
-               exec::DeadlineTimer& timer, ResilienceSeries* series) {
+void run_hedge(const std::shared_ptr<Race>& race, Downstream& inner, const Json& input,
+               CallContext& context, exec::DeadlineTimer& timer, ResilienceSeries* series) {
   {
     std::lock_guard lock(race->mutex);
     if (race->closed) {
@@ -88,9 +89,9 @@ CallResult HedgeDownstream::call(const Json& input, CallContext& context) {
   // The timer thread only decides and hands the hedge to the pool: it must stay quick.
   const Json* input_ptr = &input;
   CallContext* context_ptr = &context;
-  const std::uint64_t timer_id = timer_->schedule(
-      fire_at, [race, inner = inner_, input_ptr, context_ptr, budget = budget_, series = series_, pool = pool_,
-                timer = timer_] {
+  const std::uint64_t timer_id =
+      timer_->schedule(fire_at, [race, inner = inner_, input_ptr, context_ptr, budget = budget_,
+                                 series = series_, pool = pool_, timer = timer_] {
         {
           std::lock_guard lock(race->mutex);
           if (race->primary_done) {
@@ -104,9 +105,10 @@ CallResult HedgeDownstream::call(const Json& input, CallContext& context) {
           }
           race->hedge = Race::Hedge::kQueued;
         }
-        const bool submitted = pool->try_submit([race, inner, input_ptr, context_ptr, timer, series] {
-          run_hedge(race, *inner, *input_ptr, *context_ptr, *timer, series.get());
-        });
+        const bool submitted =
+            pool->try_submit([race, inner, input_ptr, context_ptr, timer, series] {
+              run_hedge(race, *inner, *input_ptr, *context_ptr, *timer, series.get());
+            });
         if (!submitted) {
           std::lock_guard lock(race->mutex);
           if (race->hedge == Race::Hedge::kQueued) race->hedge = Race::Hedge::kSkipped;
@@ -135,7 +137,8 @@ CallResult HedgeDownstream::call(const Json& input, CallContext& context) {
   race->primary_done = true;
   switch (race->hedge) {
     case Race::Hedge::kNotStarted:
-    case Race::Hedge::kSkipped: return first;
+    case Race::Hedge::kSkipped:
+      return first;
     case Race::Hedge::kQueued:
       race->closed = true;  // it will find this and not start
       return first;
@@ -146,7 +149,8 @@ CallResult HedgeDownstream::call(const Json& input, CallContext& context) {
       }
       race->changed.wait(lock, [&] { return race->hedge == Race::Hedge::kDone; });
       break;
-    case Race::Hedge::kDone: break;
+    case Race::Hedge::kDone:
+      break;
   }
   if (race->hedge_result && race->hedge_result->ok() && (race->hedge_won || !first.ok())) {
     if (series_) series_->hedges_won.inc();

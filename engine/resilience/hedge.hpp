@@ -28,8 +28,10 @@ struct HedgePolicy {
 
 class HedgeDownstream final : public ForwardingDownstream {
  public:
-  HedgeDownstream(std::shared_ptr<Downstream> inner, HedgePolicy policy, std::shared_ptr<AttemptBudget> budget,
-                  std::shared_ptr<ResilienceSeries> series = nullptr, exec::WorkerPool* pool = &hedge_pool(),
+  HedgeDownstream(std::shared_ptr<Downstream> inner, HedgePolicy policy,
+                  std::shared_ptr<AttemptBudget> budget,
+                  std::shared_ptr<ResilienceSeries> series = nullptr,
+                  exec::WorkerPool* pool = &hedge_pool(),
                   exec::DeadlineTimer* timer = &exec::DeadlineTimer::shared())
       : ForwardingDownstream(std::move(inner)),
         policy_(policy),

@@ -2,9 +2,9 @@
 // The resilience series of one downstream, looked up once when its policy is built:
 //   mosaic_bulkhead_in_flight{downstream}                 calls holding a bulkhead slot
 //   mosaic_bulkhead_queued{downstream}                    calls waiting for one
-//   mosaic_bulkhead_shed_total{downstream,cause}          refused: full (queue full) or queue_timeout
-//   mosaic_breaker_state{downstream}                      0 closed, 1 half_open, 2 open
-//   mosaic_breaker_transitions_total{downstream,to}       to: open, half_open, closed
+//   mosaic_bulkhead_shed_total{downstream,cause}          refused: full (queue full) or
+//   queue_timeout mosaic_breaker_state{downstream}                      0 closed, 1 half_open, 2
+//   open mosaic_breaker_transitions_total{downstream,to}       to: open, half_open, closed
 //   mosaic_breaker_rejected_total{downstream}             calls refused with circuit_open
 //   mosaic_retries_total{downstream}                      retry attempts started
 //   mosaic_retry_budget_exhausted_total{downstream}       retries not made: the budget was spent

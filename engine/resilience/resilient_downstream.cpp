@@ -48,12 +48,14 @@ std::shared_ptr<State> new_state(const config::DownstreamConfig& config, Logger*
   return state;
 }
 
-std::shared_ptr<State> shared_state(const config::DownstreamConfig& config, Logger* logger, const void* owner) {
+std::shared_ptr<State> shared_state(const config::DownstreamConfig& config, Logger* logger,
+                                    const void* owner) {
   using Key = std::tuple<const void*, std::string, std::string>;
   static std::mutex mutex;
   static std::map<Key, std::weak_ptr<State>> states;
   Key key{owner, config.name,
-          config.plugin + '\n' + json::serialize(config.config) + '\n' + config::resilience_key(config.resilience)};
+          config.plugin + '\n' + json::serialize(config.config) + '\n' +
+              config::resilience_key(config.resilience)};
   std::lock_guard lock(mutex);
   std::erase_if(states, [](const auto& entry) { return entry.second.expired(); });
   if (owner != nullptr) {
@@ -73,15 +75,19 @@ std::shared_ptr<Downstream> make_resilient(std::shared_ptr<Downstream> plugin_do
   auto state = shared_state(config, logger, owner);
   std::shared_ptr<Downstream> chain = std::move(plugin_downstream);
   if (r.hedge.after) {
-    chain = std::make_shared<HedgeDownstream>(std::move(chain), HedgePolicy{*r.hedge.after}, state->hedge_budget,
-                                              state->series);
+    chain = std::make_shared<HedgeDownstream>(std::move(chain), HedgePolicy{*r.hedge.after},
+                                              state->hedge_budget, state->series);
   }
   if (r.retry.attempts > 1) {
-    RetryPolicy policy{r.retry.attempts, r.retry.backoff, r.retry.max_backoff, r.retry.attempt_timeout};
-    chain = std::make_shared<RetryDownstream>(std::move(chain), policy, state->retry_budget, state->series);
+    RetryPolicy policy{r.retry.attempts, r.retry.backoff, r.retry.max_backoff,
+                       r.retry.attempt_timeout};
+    chain = std::make_shared<RetryDownstream>(std::move(chain), policy, state->retry_budget,
+                                              state->series);
   }
-  if (state->bulkhead) chain = std::make_shared<BulkheadDownstream>(std::move(chain), state->bulkhead);
-  if (state->breaker) chain = std::make_shared<BreakerDownstream>(std::move(chain), state->breaker, state->series);
+  if (state->bulkhead)
+    chain = std::make_shared<BulkheadDownstream>(std::move(chain), state->bulkhead);
+  if (state->breaker)
+    chain = std::make_shared<BreakerDownstream>(std::move(chain), state->breaker, state->series);
   // The returned pointer also keeps `state` alive: the reuse across reloads holds it only weakly.
   struct Owner {
     std::shared_ptr<Downstream> chain;

@@ -8,7 +8,8 @@
 
 namespace mosaic::resilience {
 
-AttemptBudget::AttemptBudget(double ratio, std::chrono::milliseconds window) : ratio_(ratio), window_(window) {}
+AttemptBudget::AttemptBudget(double ratio, std::chrono::milliseconds window)
+    : ratio_(ratio), window_(window) {}
 
 void AttemptBudget::record_call(Clock::time_point now) {
   std::lock_guard lock(mutex_);
@@ -53,15 +54,17 @@ CallResult RetryDownstream::call(const Json& input, CallContext& context) {
     Clock::time_point attempt_deadline = context.deadline();
     if (left > 1) {
       const Clock::time_point now = Clock::now();
-      const Clock::duration share =
-          policy_.attempt_timeout ? Clock::duration(*policy_.attempt_timeout) : (context.deadline() - now) / left;
+      const Clock::duration share = policy_.attempt_timeout
+                                        ? Clock::duration(*policy_.attempt_timeout)
+                                        : (context.deadline() - now) / left;
       attempt_deadline = std::min(context.deadline(), now + share);
     }
     bool attempt_timed_out = false;
     CallResult result = [&] {
       AttemptContext scope(context, attempt_deadline);
       CallResult r = inner_->call(input, scope);
-      attempt_timed_out = !r.ok() && r.failure().kind == FailureKind::kTimeout && scope.own_deadline_passed();
+      attempt_timed_out =
+          !r.ok() && r.failure().kind == FailureKind::kTimeout && scope.own_deadline_passed();
       return r;
     }();
     if (result.ok() || attempt >= policy_.attempts || context.cancelled()) return result;
@@ -74,10 +77,11 @@ CallResult RetryDownstream::call(const Json& input, CallContext& context) {
     }
     if (series_) series_->retries.inc();
     if (context.logger().enabled(LogLevel::kDebug)) {
-      context.logger().debug("retrying a downstream call",
-                             {{"attempt", attempt + 1},
-                              {"after", result.failure().reason()},
-                              {"backoff_ms", std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()}});
+      context.logger().debug(
+          "retrying a downstream call",
+          {{"attempt", attempt + 1},
+           {"after", result.failure().reason()},
+           {"backoff_ms", std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()}});
     }
     if (delay > Clock::duration::zero() && !context.wait_for(delay)) return context.interruption();
   }

@@ -53,7 +53,8 @@ Clock::duration backoff_delay(const RetryPolicy& policy, int retry, std::mt19937
 
 class RetryDownstream final : public ForwardingDownstream {
  public:
-  RetryDownstream(std::shared_ptr<Downstream> inner, RetryPolicy policy, std::shared_ptr<AttemptBudget> budget,
+  RetryDownstream(std::shared_ptr<Downstream> inner, RetryPolicy policy,
+                  std::shared_ptr<AttemptBudget> budget,
                   std::shared_ptr<ResilienceSeries> series = nullptr)
       : ForwardingDownstream(std::move(inner)),
         policy_(policy),

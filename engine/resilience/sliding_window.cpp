@@ -5,8 +5,9 @@
 namespace mosaic::resilience {
 
 SlidingWindow::SlidingWindow(std::chrono::milliseconds window)
-    : width_(std::max<Clock::duration>(std::chrono::duration_cast<Clock::duration>(window) / kBuckets,
-                                       std::chrono::milliseconds(1))) {}
+    : width_(
+          std::max<Clock::duration>(std::chrono::duration_cast<Clock::duration>(window) / kBuckets,
+                                    std::chrono::milliseconds(1))) {}
 
 std::int64_t SlidingWindow::slot(Clock::time_point now) const {
   return static_cast<std::int64_t>(now.time_since_epoch() / width_);
@@ -36,6 +37,8 @@ std::uint64_t SlidingWindow::count(Clock::time_point now, int which) {
   return total;
 }
 
-void SlidingWindow::clear() { buckets_ = {}; }
+void SlidingWindow::clear() {
+  buckets_ = {};
+}
 
 }  // namespace mosaic::resilience

@@ -52,16 +52,27 @@ class Counter {
   void walk(const Json& value) {
     if (done()) return;
     switch (value.kind()) {
-      case json::kind::null: total_ += 4; return;
-      case json::kind::bool_: total_ += value.get_bool() ? 4 : 5; return;
+      case json::kind::null:
+        total_ += 4;
+        return;
+      case json::kind::bool_:
+        total_ += value.get_bool() ? 4 : 5;
+        return;
       case json::kind::int64: {
         const std::int64_t v = value.get_int64();
-        total_ += v < 0 ? 1 + digits(0 - static_cast<std::uint64_t>(v)) : digits(static_cast<std::uint64_t>(v));
+        total_ += v < 0 ? 1 + digits(0 - static_cast<std::uint64_t>(v))
+                        : digits(static_cast<std::uint64_t>(v));
         return;
       }
-      case json::kind::uint64: total_ += digits(value.get_uint64()); return;
-      case json::kind::double_: total_ += double_size(value.get_double()); return;
-      case json::kind::string: total_ += string_size(value.get_string()); return;
+      case json::kind::uint64:
+        total_ += digits(value.get_uint64());
+        return;
+      case json::kind::double_:
+        total_ += double_size(value.get_double());
+        return;
+      case json::kind::string:
+        total_ += string_size(value.get_string());
+        return;
       case json::kind::array: {
         const auto& array = value.get_array();
         total_ += 2 + (array.empty() ? 0 : array.size() - 1);  // brackets and commas
@@ -90,6 +101,8 @@ class Counter {
 
 }  // namespace
 
-std::size_t json_size(const Json& value, std::size_t stop_after) { return Counter(stop_after).count(value); }
+std::size_t json_size(const Json& value, std::size_t stop_after) {
+  return Counter(stop_after).count(value);
+}
 
 }  // namespace mosaic::response

@@ -14,6 +14,7 @@ namespace mosaic::response {
 // The size of `value` serialized. The walk stops as soon as the count passes `stop_after`
 // (then the result is some number greater than `stop_after`), so asking "is this at least
 // 100 KiB?" of a 5 MB document costs about 100 KiB of walking.
-std::size_t json_size(const Json& value, std::size_t stop_after = std::numeric_limits<std::size_t>::max());
+std::size_t json_size(const Json& value,
+                      std::size_t stop_after = std::numeric_limits<std::size_t>::max());
 
 }  // namespace mosaic::response

@@ -6,7 +6,8 @@
 
 namespace mosaic::routing {
 
-void Router::add(const std::string& method, const RoutePattern& pattern, const pipeline::CompiledPipeline* pipeline) {
+void Router::add(const std::string& method, const RoutePattern& pattern,
+                 const pipeline::CompiledPipeline* pipeline) {
   routes_.push_back({method, pattern, pipeline});
 }
 
@@ -62,7 +63,8 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
     const bool has_get = std::find(allowed.begin(), allowed.end(), "GET") != allowed.end();
     const bool has_head = std::find(allowed.begin(), allowed.end(), "HEAD") != allowed.end();
     if (has_get && !has_head) out.allowed += ", HEAD";
-    out.status = out.allowed.empty() ? RouteMatch::Status::kNotFound : RouteMatch::Status::kMethodNotAllowed;
+    out.status =
+        out.allowed.empty() ? RouteMatch::Status::kNotFound : RouteMatch::Status::kMethodNotAllowed;
     return out;
   }
   out.pipeline = best->pipeline;

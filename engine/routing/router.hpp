@@ -23,7 +23,8 @@ struct RouteMatch {
 
 class Router {
  public:
-  void add(const std::string& method, const RoutePattern& pattern, const pipeline::CompiledPipeline* pipeline);
+  void add(const std::string& method, const RoutePattern& pattern,
+           const pipeline::CompiledPipeline* pipeline);
   RouteMatch match(std::string_view method, std::string_view path) const;
 
  private:

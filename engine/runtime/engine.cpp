@@ -1,11 +1,10 @@
 #include "runtime/engine.hpp"
 
-#include "delivery/result_store.hpp"
-#include "delivery/websocket_session.hpp"
-
 #include <stdexcept>
 
 #include "cache/cache_factory.hpp"
+#include "delivery/result_store.hpp"
+#include "delivery/websocket_session.hpp"
 #include "logging/writer_options.hpp"
 
 namespace mosaic::runtime {
@@ -13,15 +12,18 @@ namespace mosaic::runtime {
 namespace {
 
 metrics::Counter& reloads_counter() {
-  return metrics::Registry::global().counter("mosaic_config_reloads_total", "Config reloads that took effect.");
+  return metrics::Registry::global().counter("mosaic_config_reloads_total",
+                                             "Config reloads that took effect.");
 }
 metrics::Counter& reload_failures_counter() {
-  return metrics::Registry::global().counter("mosaic_config_reload_failures_total",
-                                             "Config reloads refused (invalid config or a restart-only change).");
+  return metrics::Registry::global().counter(
+      "mosaic_config_reload_failures_total",
+      "Config reloads refused (invalid config or a restart-only change).");
 }
 metrics::Gauge& generation_gauge() {
-  return metrics::Registry::global().gauge("mosaic_config_generation",
-                                           "The config generation serving requests (1 at start, +1 per reload).");
+  return metrics::Registry::global().gauge(
+      "mosaic_config_generation",
+      "The config generation serving requests (1 at start, +1 per reload).");
 }
 
 bool is_loopback(const std::string& host) {
@@ -34,16 +36,18 @@ Engine::Engine(EngineOptions options)
     : options_(std::move(options)),
       log_(std::make_unique<logging::LogWriter>(options_.log)),
       logger_(log_.get()),
-      step_pool_(std::make_unique<exec::WorkerPool>(
-          exec::WorkerPool::Options{"steps", options_.step_threads, options_.step_queue, std::chrono::seconds(30)})),
-      background_pool_(std::make_unique<exec::WorkerPool>(exec::WorkerPool::Options{
-          "background", options_.background_threads, options_.background_queue, std::chrono::seconds(30)})) {}
+      step_pool_(std::make_unique<exec::WorkerPool>(exec::WorkerPool::Options{
+          "steps", options_.step_threads, options_.step_queue, std::chrono::seconds(30)})),
+      background_pool_(std::make_unique<exec::WorkerPool>(
+          exec::WorkerPool::Options{"background", options_.background_threads,
+                                    options_.background_queue, std::chrono::seconds(30)})) {}
 
 Engine::~Engine() {
   admin_.reset();
   server_.reset();
   for (std::size_t i = 0; i < gauges_.size(); ++i) {
-    metrics::Registry::global().remove_gauge_callback(gauges_[i].first, gauges_[i].second, gauge_ids_[i]);
+    metrics::Registry::global().remove_gauge_callback(gauges_[i].first, gauges_[i].second,
+                                                      gauge_ids_[i]);
   }
   // Background work may still hold the generation; the pools wait for it before the plugins go.
   background_pool_.reset();
@@ -53,8 +57,8 @@ Engine::~Engine() {
   cache_.reset();  // after the pools: refreshes in flight use it
 }
 
-std::unique_ptr<Engine> Engine::create(const std::string& config_path, config::Diagnostics& diagnostics,
-                                       EngineOptions options) {
+std::unique_ptr<Engine> Engine::create(const std::string& config_path,
+                                       config::Diagnostics& diagnostics, EngineOptions options) {
   auto config = config::load_engine_config(config_path, diagnostics);
   if (!config) return nullptr;
   options.log = logging::writer_options(config->logging, std::move(options.log));
@@ -66,8 +70,8 @@ std::unique_ptr<Engine> Engine::create(const std::string& config_path, config::D
   engine->offload_ = std::make_unique<offload::OffloadPool>(offload::OffloadPool::Options{
       "offload", static_cast<std::size_t>(offload.threads), static_cast<std::size_t>(offload.queue),
       static_cast<std::size_t>(offload.threshold), offload.timeout, offload.nice});
-  engine->lag_monitor_ =
-      std::make_unique<health::LagMonitor>(health::LagMonitor::Options{monitor.tick, monitor.lag_warn, {}}, engine->log_.get());
+  engine->lag_monitor_ = std::make_unique<health::LagMonitor>(
+      health::LagMonitor::Options{monitor.tick, monitor.lag_warn, {}}, engine->log_.get());
   try {
     engine->cache_ = cache::make_swr_cache(config->cache, &engine->logger_);
   } catch (const std::exception& e) {
@@ -75,22 +79,28 @@ std::unique_ptr<Engine> Engine::create(const std::string& config_path, config::D
     return nullptr;
   }
   engine->config_path_ = config_path;
-  engine->results_ = std::make_unique<delivery::ResultStore>(delivery::StoreLimits{
-      config->deliver.retain, config->deliver.max_requests, static_cast<std::size_t>(config->deliver.max_bytes)});
+  engine->results_ = std::make_unique<delivery::ResultStore>(
+      delivery::StoreLimits{config->deliver.retain, config->deliver.max_requests,
+                            static_cast<std::size_t>(config->deliver.max_bytes)});
   engine->websockets_ = std::make_unique<delivery::WebSocketHub>();
   engine->websockets_->store = engine->results_.get();
-  engine->websockets_->limits = {config->deliver.ws_max_connections, config->deliver.ws_idle_timeout,
+  engine->websockets_->limits = {config->deliver.ws_max_connections,
+                                 config->deliver.ws_idle_timeout,
                                  static_cast<std::size_t>(config->deliver.ws_send_queue)};
   auto& registry = metrics::Registry::global();
   engine->websockets_->overflow_closed = &registry.counter(
-      "mosaic_websocket_closed_total", "WebSocket connections closed by the engine, by cause.", {{"cause", "slow_client"}});
+      "mosaic_websocket_closed_total", "WebSocket connections closed by the engine, by cause.",
+      {{"cause", "slow_client"}});
   engine->websockets_->idle_closed = &registry.counter(
-      "mosaic_websocket_closed_total", "WebSocket connections closed by the engine, by cause.", {{"cause", "idle"}});
+      "mosaic_websocket_closed_total", "WebSocket connections closed by the engine, by cause.",
+      {{"cause", "idle"}});
   engine->websockets_->refused = &registry.counter(
-      "mosaic_websocket_closed_total", "WebSocket connections closed by the engine, by cause.", {{"cause", "over_limit"}});
+      "mosaic_websocket_closed_total", "WebSocket connections closed by the engine, by cause.",
+      {{"cause", "over_limit"}});
   engine->loader_ = std::make_unique<downstream::PluginLoader>(config->plugin_paths);
   engine->services_ = std::make_unique<downstream::EnginePluginServices>(engine->logger_);
-  auto generation = build_generation(std::move(*config), *engine->loader_, *engine->services_, diagnostics);
+  auto generation =
+      build_generation(std::move(*config), *engine->loader_, *engine->services_, diagnostics);
   if (!generation) return nullptr;
   engine->generation_ = std::move(generation);
   engine->plugins_ = engine->loader_->loaded();
@@ -122,28 +132,31 @@ std::unique_ptr<Engine> Engine::create(const std::string& config_path, config::D
     if (!self->cache_) return {};
     return {self->cache_->backend().backend(), self->cache_->backend().degraded()};
   };
-  engine->admin_ = std::make_unique<admin::AdminServer>(engine->generation_->config.admin, std::move(hooks));
+  engine->admin_ =
+      std::make_unique<admin::AdminServer>(engine->generation_->config.admin, std::move(hooks));
   engine->register_metrics();
   return engine;
 }
 
 void Engine::register_metrics() {
   auto& registry = metrics::Registry::global();
-  auto add = [&](const std::string& name, const std::string& help, metrics::Labels labels, std::function<double()> read) {
+  auto add = [&](const std::string& name, const std::string& help, metrics::Labels labels,
+                 std::function<double()> read) {
     gauge_ids_.push_back(registry.gauge_callback(name, help, labels, std::move(read)));
     gauges_.emplace_back(name, std::move(labels));
   };
   for (exec::WorkerPool* pool : {step_pool_.get(), background_pool_.get()}) {
     const std::string name = pool->options().name;
-    const std::string help = "Threads of a worker pool (steps, background): in_use runs a task, idle waits for one.";
+    const std::string help =
+        "Threads of a worker pool (steps, background): in_use runs a task, idle waits for one.";
     add("mosaic_worker_pool_threads", help, {{"pool", name}, {"state", "in_use"}}, [pool] {
       auto s = pool->stats();
       return static_cast<double>(s.threads - s.idle);
     });
     add("mosaic_worker_pool_threads", help, {{"pool", name}, {"state", "idle"}},
         [pool] { return static_cast<double>(pool->stats().idle); });
-    add("mosaic_worker_pool_queued", "Tasks waiting for a thread of a worker pool.", {{"pool", name}},
-        [pool] { return static_cast<double>(pool->stats().queued); });
+    add("mosaic_worker_pool_queued", "Tasks waiting for a thread of a worker pool.",
+        {{"pool", name}}, [pool] { return static_cast<double>(pool->stats().queued); });
     add("mosaic_worker_pool_max_threads", "The thread limit of a worker pool.", {{"pool", name}},
         [pool] { return static_cast<double>(pool->options().max_threads); });
   }
@@ -159,12 +172,15 @@ void Engine::start() {
   try {
     admin_->start();
   } catch (const std::exception& e) {
-    throw std::runtime_error("cannot listen on admin.listen " + admin.listen.str() + ": " + e.what());
+    throw std::runtime_error("cannot listen on admin.listen " + admin.listen.str() + ": " +
+                             e.what());
   }
   if (!is_loopback(admin.listen.host) && admin.token.empty()) {
-    logger_.warn("the admin listener is not on loopback and has no admin.token_file: anyone who reaches it can "
-                 "read the config and reload it",
-                 {{"admin", admin.listen.str()}});
+    logger_.warn(
+        "the admin listener is not on loopback and has no admin.token_file: anyone who reaches it "
+        "can "
+        "read the config and reload it",
+        {{"admin", admin.listen.str()}});
   }
 }
 
@@ -173,7 +189,8 @@ bool Engine::drain() {
   const auto generation = this->generation();
   const bool served = server_->drain(generation->config.server.drain_timeout);
   // Background steps still running get their own bound: their results may be awaited.
-  const bool background = background_pool_->wait_idle(std::chrono::steady_clock::now() + generation->config.deliver.drain_timeout);
+  const bool background = background_pool_->wait_idle(std::chrono::steady_clock::now() +
+                                                      generation->config.deliver.drain_timeout);
   return served && background;
 }
 
@@ -195,7 +212,8 @@ ReloadResult Engine::reload() {
         new_loader = std::make_unique<downstream::PluginLoader>(config->plugin_paths);
         loader = new_loader.get();
       }
-      next = build_generation(std::move(*config), *loader, *services_, diagnostics, running->number + 1);
+      next = build_generation(std::move(*config), *loader, *services_, diagnostics,
+                              running->number + 1);
     }
   }
   if (!next) {
@@ -206,7 +224,9 @@ ReloadResult Engine::reload() {
       logger_.error("config reload: " + d.str(), {{"where", d.where.str()}, {"error", d.message}});
     }
     logger_.error("config reload refused; the running config stays",
-                  {{"file", config_path_}, {"errors", result.errors.size()}, {"generation", running->number}});
+                  {{"file", config_path_},
+                   {"errors", result.errors.size()},
+                   {"generation", running->number}});
     return result;
   }
   {

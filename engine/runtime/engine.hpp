@@ -36,7 +36,7 @@ namespace mosaic::runtime {
 
 struct EngineOptions {
   logging::LogWriter::Options log;
-  std::size_t step_threads = 512;       // blocking downstream calls in flight, all requests together
+  std::size_t step_threads = 512;  // blocking downstream calls in flight, all requests together
   std::size_t step_queue = 1024;
   std::size_t background_threads = 32;
   std::size_t background_queue = 1024;
@@ -45,7 +45,8 @@ struct EngineOptions {
 class Engine {
  public:
   // Loads and validates `config_path` fully. nullptr with every error in `diagnostics`.
-  static std::unique_ptr<Engine> create(const std::string& config_path, config::Diagnostics& diagnostics,
+  static std::unique_ptr<Engine> create(const std::string& config_path,
+                                        config::Diagnostics& diagnostics,
                                         EngineOptions options = {});
   ~Engine();
 
@@ -81,9 +82,9 @@ class Engine {
   exec::DeadlineTimer timer_;
   std::unique_ptr<exec::WorkerPool> step_pool_;
   std::unique_ptr<exec::WorkerPool> background_pool_;
-  std::unique_ptr<offload::OffloadPool> offload_;      // `offload:`; set at start, kept across reloads
-  std::shared_ptr<cache::SwrCache> cache_;             // `cache:`; set at start, kept across reloads
-  std::unique_ptr<health::LagMonitor> lag_monitor_;    // `monitor:`
+  std::unique_ptr<offload::OffloadPool> offload_;  // `offload:`; set at start, kept across reloads
+  std::shared_ptr<cache::SwrCache> cache_;         // `cache:`; set at start, kept across reloads
+  std::unique_ptr<health::LagMonitor> lag_monitor_;  // `monitor:`
   std::unique_ptr<downstream::PluginLoader> loader_;
   std::unique_ptr<downstream::EnginePluginServices> services_;
   std::unique_ptr<exec::Executor> executor_;

@@ -10,10 +10,9 @@ namespace mosaic::runtime {
 
 namespace {
 
-std::shared_ptr<const pipeline::DownstreamHandle> create_downstream(const config::DownstreamConfig& config,
-                                                                   downstream::PluginLoader& loader,
-                                                                   downstream::EnginePluginServices& engine_services,
-                                                                   config::Diagnostics& diagnostics) {
+std::shared_ptr<const pipeline::DownstreamHandle> create_downstream(
+    const config::DownstreamConfig& config, downstream::PluginLoader& loader,
+    downstream::EnginePluginServices& engine_services, config::Diagnostics& diagnostics) {
   std::shared_ptr<Plugin> plugin;
   try {
     plugin = loader.load(config.plugin);
@@ -28,35 +27,41 @@ std::shared_ptr<const pipeline::DownstreamHandle> create_downstream(const config
   try {
     auto created = plugin->create_downstream(spec, services);
     if (!created) {
-      diagnostics.error(config.where, "plugin '" + config.plugin + "' created no downstream for '" + config.name + "'");
+      diagnostics.error(config.where, "plugin '" + config.plugin + "' created no downstream for '" +
+                                          config.name + "'");
       return nullptr;
     }
     auto handle = std::make_shared<pipeline::DownstreamHandle>();
     handle->name = config.name;
     handle->plugin = config.plugin;
     handle->timeout = config.timeout;
-    // Breaker, bulkhead, retry and hedge around the plugin's downstream (resilience/resilient_downstream.hpp).
-    handle->downstream = resilience::make_resilient(downstream::keep_library_alive(std::move(created), plugin),
-                                                    config, &engine_services.logger(), &engine_services);
+    // Breaker, bulkhead, retry and hedge around the plugin's downstream
+    // (resilience/resilient_downstream.hpp).
+    handle->downstream =
+        resilience::make_resilient(downstream::keep_library_alive(std::move(created), plugin),
+                                   config, &engine_services.logger(), &engine_services);
     handle->series = std::make_shared<metrics::DownstreamSeries>(config.name);
     return handle;
   } catch (const ConfigError& e) {
     YAML::Node at = config::node_at_path(config.config_node, e.path());
-    config::SourceLocation where = config.config_node.IsDefined() ? config::SourceLocation::of(config.file, at) : config.where;
+    config::SourceLocation where =
+        config.config_node.IsDefined() ? config::SourceLocation::of(config.file, at) : config.where;
     const std::string key = e.path().empty() ? "config" : "config." + e.path();
     diagnostics.error(where, "downstreams." + config.name + "." + key + ": " + e.what());
   } catch (const std::exception& e) {
-    diagnostics.error(config.where, "plugin '" + config.plugin + "' failed to create downstream '" + config.name +
-                                        "': " + e.what());
+    diagnostics.error(config.where, "plugin '" + config.plugin + "' failed to create downstream '" +
+                                        config.name + "': " + e.what());
   }
   return nullptr;
 }
 
 }  // namespace
 
-std::shared_ptr<const Generation> build_generation(config::EngineConfig config, downstream::PluginLoader& loader,
+std::shared_ptr<const Generation> build_generation(config::EngineConfig config,
+                                                   downstream::PluginLoader& loader,
                                                    downstream::EnginePluginServices& services,
-                                                   config::Diagnostics& diagnostics, std::uint64_t number) {
+                                                   config::Diagnostics& diagnostics,
+                                                   std::uint64_t number) {
   auto generation = std::make_shared<Generation>();
   generation->number = number;
   std::map<std::string, std::shared_ptr<const pipeline::DownstreamHandle>> by_name;
@@ -87,7 +92,8 @@ std::shared_ptr<const Generation> build_generation(config::EngineConfig config, 
   }
   generation->pipelines = pipeline::compile_pipelines(compilable, lookup, diagnostics);
   if (!ok || !diagnostics.ok()) return nullptr;
-  for (const auto& p : generation->pipelines) generation->router.add(p->method, p->pattern, p.get());
+  for (const auto& p : generation->pipelines)
+    generation->router.add(p->method, p->pattern, p.get());
   generation->config = std::move(config);
   return generation;
 }

@@ -25,8 +25,10 @@ struct Generation {
 
 // Loads plugins, creates downstreams (each plugin validating its own config) and compiles the
 // pipelines. nullptr with every error in `diagnostics` when anything is wrong.
-std::shared_ptr<const Generation> build_generation(config::EngineConfig config, downstream::PluginLoader& loader,
+std::shared_ptr<const Generation> build_generation(config::EngineConfig config,
+                                                   downstream::PluginLoader& loader,
                                                    downstream::EnginePluginServices& services,
-                                                   config::Diagnostics& diagnostics, std::uint64_t number = 1);
+                                                   config::Diagnostics& diagnostics,
+                                                   std::uint64_t number = 1);
 
 }  // namespace mosaic::runtime

@@ -37,7 +37,9 @@ void check_restart_only_settings(const config::EngineConfig& running,
            diagnostics);
   }
   if (!(a.tls == b.tls)) {
-    auto tls = [](const config::ServerTlsConfig& t) { return t.enabled() ? t.cert_file + "," + t.key_file : std::string("off"); };
+    auto tls = [](const config::ServerTlsConfig& t) {
+      return t.enabled() ? t.cert_file + "," + t.key_file : std::string("off");
+    };
     refuse(next, "server.tls", tls(a.tls), tls(b.tls), diagnostics);
   }
   if (running.admin.listen.str() != next.admin.listen.str()) {

@@ -13,8 +13,8 @@ namespace mosaic::server {
 
 class AccessLogLine {
  public:
-  AccessLogLine(logging::LogWriter* writer, const Poco::Net::HTTPServerResponse& response, std::string request_id,
-                std::string method, std::string path)
+  AccessLogLine(logging::LogWriter* writer, const Poco::Net::HTTPServerResponse& response,
+                std::string request_id, std::string method, std::string path)
       : writer_(writer),
         response_(response),
         method_(std::move(method)),
@@ -42,7 +42,8 @@ class AccessLogLine {
 
   // The request's scope (drawn once); created here for requests that never reached a pipeline.
   const std::shared_ptr<const logging::LogScope>& scope(std::string pipeline) {
-    if (!scope_ && writer_) scope_ = writer_->request_scope(request_id_, std::move(pipeline), trace_id_);
+    if (!scope_ && writer_)
+      scope_ = writer_->request_scope(request_id_, std::move(pipeline), trace_id_);
     return scope_;
   }
   void set_degraded(std::size_t count) { degraded_ = count; }

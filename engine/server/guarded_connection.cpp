@@ -28,7 +28,8 @@ HeaderWatchdog::~HeaderWatchdog() {
   thread_.join();
 }
 
-std::uint64_t HeaderWatchdog::enroll(const Poco::Net::StreamSocket& socket, Clock::time_point deadline) {
+std::uint64_t HeaderWatchdog::enroll(const Poco::Net::StreamSocket& socket,
+                                     Clock::time_point deadline) {
   std::uint64_t id = 0;
   {
     std::lock_guard lock(mutex_);
@@ -94,8 +95,10 @@ namespace {
 // Poco 1.11 reports its fixed header limits only as MessageException text.
 int status_for(const Poco::Net::MessageException& error) {
   const std::string& text = error.message();
-  if (text.find("URI") != std::string::npos && text.find("too long") != std::string::npos) return 414;
-  if (text.find("header fields") != std::string::npos || text.find("Field name") != std::string::npos ||
+  if (text.find("URI") != std::string::npos && text.find("too long") != std::string::npos)
+    return 414;
+  if (text.find("header fields") != std::string::npos ||
+      text.find("Field name") != std::string::npos ||
       text.find("Field value") != std::string::npos) {
     return 431;
   }
@@ -104,7 +107,12 @@ int status_for(const Poco::Net::MessageException& error) {
 
 void send_refusal(Poco::Net::HTTPServerSession& session, int status) {
   response::ErrorBody error{status, "bad_request", "the request is malformed", {}, {}};
-  if (status == 431) error = {431, "headers_too_large", "a request header field is too large or there are too many", {}, {}};
+  if (status == 431)
+    error = {431,
+             "headers_too_large",
+             "a request header field is too large or there are too many",
+             {},
+             {}};
   if (status == 414) error = {414, "uri_too_long", "the request target is too long", {}, {}};
   const std::string request_id = generate_request_id();
   const std::string body = response::serialize_error(error, request_id);
@@ -149,9 +157,11 @@ void ConnectionRegistry::stop_all(bool abort_current) {
   for (GuardedConnection* connection : connections_) connection->on_server_stopped(abort_current);
 }
 
-GuardedConnection::GuardedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
-                                     Poco::Net::HTTPRequestHandlerFactory::Ptr factory, HeaderWatchdog& watchdog,
-                                     ConnectionRegistry& registry, GuardSettings settings)
+GuardedConnection::GuardedConnection(const Poco::Net::StreamSocket& socket,
+                                     Poco::Net::HTTPServerParams::Ptr params,
+                                     Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                                     HeaderWatchdog& watchdog, ConnectionRegistry& registry,
+                                     GuardSettings settings)
     : TCPServerConnection(socket),
       registry_(registry),
       params_(std::move(params)),
@@ -161,7 +171,9 @@ GuardedConnection::GuardedConnection(const Poco::Net::StreamSocket& socket, Poco
   registry_.add(this);
 }
 
-GuardedConnection::~GuardedConnection() { registry_.remove(this); }
+GuardedConnection::~GuardedConnection() {
+  registry_.remove(this);
+}
 
 void GuardedConnection::run() {
   const std::string server_name = params_->getSoftwareVersion();
@@ -170,26 +182,32 @@ void GuardedConnection::run() {
     HeaderWatchdog& watchdog;
     std::uint64_t id;
     ~Enrolment() { watchdog.leave(id); }
-  } enrolment{watchdog_, watchdog_.enroll(socket(), HeaderWatchdog::Clock::now() + settings_.header_timeout)};
+  } enrolment{watchdog_,
+              watchdog_.enroll(socket(), HeaderWatchdog::Clock::now() + settings_.header_timeout)};
 
   while (!stopped_ && session.hasMoreRequests()) {
     try {
       std::lock_guard lock(mutex_);
       if (stopped_) break;
       Poco::Net::HTTPServerResponseImpl response(session);
-      Poco::Net::HTTPServerRequestImpl request(response, session, params_);  // reads the header block
+      Poco::Net::HTTPServerRequestImpl request(response, session,
+                                               params_);  // reads the header block
       watchdog_.disarm(enrolment.id);
 
       response.setDate(Poco::Timestamp());
       response.setVersion(request.getVersion());
-      response.setKeepAlive(params_->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
+      response.setKeepAlive(params_->getKeepAlive() && request.getKeepAlive() &&
+                            session.canKeepAlive());
       if (!server_name.empty()) response.set("Server", server_name);
       try {
-        std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(factory_->createRequestHandler(request));
+        std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(
+            factory_->createRequestHandler(request));
         if (handler) {
-          if (request.getExpectContinue() && response.getStatus() == HTTPResponse::HTTP_OK) response.sendContinue();
+          if (request.getExpectContinue() && response.getStatus() == HTTPResponse::HTTP_OK)
+            response.sendContinue();
           handler->handleRequest(request, response);
-          session.setKeepAlive(params_->getKeepAlive() && response.getKeepAlive() && session.canKeepAlive());
+          session.setKeepAlive(params_->getKeepAlive() && response.getKeepAlive() &&
+                               session.canKeepAlive());
         } else {
           send_plain_error(session, HTTPResponse::HTTP_NOT_IMPLEMENTED);
         }
@@ -204,8 +222,8 @@ void GuardedConnection::run() {
       }
       // The next request must start within keep_alive_timeout and its headers end within
       // header_timeout after that.
-      watchdog_.arm(enrolment.id,
-                    HeaderWatchdog::Clock::now() + settings_.keep_alive_timeout + settings_.header_timeout);
+      watchdog_.arm(enrolment.id, HeaderWatchdog::Clock::now() + settings_.keep_alive_timeout +
+                                      settings_.header_timeout);
     } catch (Poco::Net::NoMessageException&) {
       break;
     } catch (Poco::Net::MessageException& error) {

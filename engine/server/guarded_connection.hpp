@@ -98,7 +98,8 @@ class GuardedConnection : public Poco::Net::TCPServerConnection {
 
 class GuardedConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
  public:
-  GuardedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+  GuardedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
+                           Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
                            GuardSettings settings)
       : params_(std::move(params)), factory_(std::move(factory)), settings_(settings) {}
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {

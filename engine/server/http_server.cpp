@@ -49,18 +49,21 @@ void HttpServer::start() {
   // GuardedConnection instead of Poco's HTTPServer connection: one header deadline per request
   // (slowloris) and JSON 431/414 for headers over Poco's limits (server/guarded_connection.hpp).
   Poco::Net::HTTPServerParams::Ptr params_ptr(params);
-  connections_ = new GuardedConnectionFactory(params_ptr, new PipelineHandlerFactory(std::move(shared)),
-                                              {config_.header_timeout, config_.keep_alive_timeout});
+  connections_ =
+      new GuardedConnectionFactory(params_ptr, new PipelineHandlerFactory(std::move(shared)),
+                                   {config_.header_timeout, config_.keep_alive_timeout});
   server_ = std::make_unique<Poco::Net::TCPServer>(connections_, *pool_, socket, params_ptr);
   server_->setConnectionFilter(ConnectionWait::instance());  // stamps accepts: queue wait metric
   server_->start();
 }
 
-std::uint16_t HttpServer::port() const { return port_; }
+std::uint16_t HttpServer::port() const {
+  return port_;
+}
 
 bool HttpServer::drain(std::chrono::milliseconds bound) {
   if (!server_) return true;
-  server_->stop();  // no new connections
+  server_->stop();                        // no new connections
   connections_->stop_connections(false);  // keep-alive connections end after their request
   const auto until = std::chrono::steady_clock::now() + bound;
   while (server_->currentConnections() > 0 && std::chrono::steady_clock::now() < until) {

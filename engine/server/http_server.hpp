@@ -30,8 +30,8 @@ using GenerationSource = std::function<std::shared_ptr<const runtime::Generation
 
 class HttpServer {
  public:
-  HttpServer(const config::ServerConfig& config, GenerationSource generation, const exec::Executor& executor,
-             logging::LogWriter* log);
+  HttpServer(const config::ServerConfig& config, GenerationSource generation,
+             const exec::Executor& executor, logging::LogWriter* log);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -23,8 +23,8 @@ namespace {
 using Poco::Net::HTTPResponse;
 using response::ErrorBody;
 
-void send_json(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, int status,
-               const std::string& request_id, const std::string& body) {
+void send_json(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+               int status, const std::string& request_id, const std::string& body) {
   response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status));
   response.setContentType("application/json");
   response.set("X-Request-Id", request_id);
@@ -38,7 +38,8 @@ void send_json(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerRespo
 
 void send_error(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                 const std::string& request_id, ErrorBody error) {
-  send_json(request, response, error.status, request_id, response::serialize_error(error, request_id));
+  send_json(request, response, error.status, request_id,
+            response::serialize_error(error, request_id));
 }
 
 // Reads at most `limit` bytes; false when the body is larger (the rest is not read).
@@ -67,7 +68,10 @@ bool read_body(Poco::Net::HTTPServerRequest& request, std::uint64_t limit, std::
 class RequestRecord {
  public:
   explicit RequestRecord(Poco::Net::HTTPServerResponse& response) : response_(response) {}
-  ~RequestRecord() { series_->record(static_cast<int>(response_.getStatus()), std::chrono::steady_clock::now() - started_); }
+  ~RequestRecord() {
+    series_->record(static_cast<int>(response_.getStatus()),
+                    std::chrono::steady_clock::now() - started_);
+  }
   void set_series(metrics::PipelineSeries* series) {
     if (series) series_ = series;
   }
@@ -80,7 +84,8 @@ class RequestRecord {
 
 }  // namespace
 
-void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
+                                    Poco::Net::HTTPServerResponse& response) {
   RequestRecord record(response);
   const std::string& offered = request.get("X-Request-Id", "");
   const std::string request_id = is_valid_request_id(offered) ? offered : generate_request_id();
@@ -89,24 +94,30 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco:
   const std::string& uri = request.getURI();
   const std::size_t question = uri.find('?');
   const std::string_view path = std::string_view(uri).substr(0, question);
-  const std::string_view raw_query =
-      question == std::string::npos ? std::string_view() : std::string_view(uri).substr(question + 1);
+  const std::string_view raw_query = question == std::string::npos
+                                         ? std::string_view()
+                                         : std::string_view(uri).substr(question + 1);
   AccessLogLine access(shared_.log, response, request_id, request.getMethod(), std::string(path));
   ConnectionWait::instance()->first_request(request);
-  trace::TraceContext trace = trace::continue_or_start(request.get("traceparent", ""), request.get("tracestate", ""));
+  trace::TraceContext trace =
+      trace::continue_or_start(request.get("traceparent", ""), request.get("tracestate", ""));
   access.set_trace_id(trace.trace_id);
 
   routing::RouteMatch match = generation->router.match(request.getMethod(), path);
   switch (match.status) {
     case routing::RouteMatch::Status::kNotFound:
-      return send_error(request, response, request_id, {404, "not_found", "no endpoint matches this path", {}, {}});
+      return send_error(request, response, request_id,
+                        {404, "not_found", "no endpoint matches this path", {}, {}});
     case routing::RouteMatch::Status::kMethodNotAllowed:
       response.set("Allow", match.allowed);
-      return send_error(request, response, request_id,
-                        {405, "method_not_allowed", "the endpoint does not accept this method", {}, {}});
+      return send_error(
+          request, response, request_id,
+          {405, "method_not_allowed", "the endpoint does not accept this method", {}, {}});
     case routing::RouteMatch::Status::kBadPath:
-      return send_error(request, response, request_id, {400, "bad_request", "malformed percent-encoding in the path", {}, {}});
-    case routing::RouteMatch::Status::kFound: break;
+      return send_error(request, response, request_id,
+                        {400, "bad_request", "malformed percent-encoding in the path", {}, {}});
+    case routing::RouteMatch::Status::kFound:
+      break;
   }
   record.set_series(match.pipeline->series.get());
 
@@ -126,14 +137,16 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco:
   std::string body;
   if (!read_body(request, generation->config.server.max_body, body)) {
     response.setKeepAlive(false);  // the unread rest of the body makes the connection unusable
-    return send_error(request, response, request_id,
-                      {413, "payload_too_large", "the request body exceeds server.max_body", {}, {}});
+    return send_error(
+        request, response, request_id,
+        {413, "payload_too_large", "the request body exceeds server.max_body", {}, {}});
   }
   if (!body.empty()) {
     boost::system::error_code ec;
     Json parsed = json::parse(body, ec);
     if (ec) {
-      return send_error(request, response, request_id, {400, "bad_request", "the request body is not valid JSON", {}, {}});
+      return send_error(request, response, request_id,
+                        {400, "bad_request", "the request body is not valid JSON", {}, {}});
     }
     input.body = std::move(parsed);
   }
@@ -154,16 +167,20 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco:
     case exec::ExecutionResult::Status::kOk:
       if (result.partial) response.set("X-Mosaic-Partial", "true");
       access.set_degraded(result.body.at("_meta").at("degraded").as_object().size());
-      return send_json(request, response, 200, request_id,
-                       result.serialized.empty() ? json::serialize(result.body) : std::move(result.serialized));
+      return send_json(
+          request, response, 200, request_id,
+          result.serialized.empty() ? json::serialize(result.body) : std::move(result.serialized));
     case exec::ExecutionResult::Status::kDependencyFailed:
       return send_error(request, response, request_id,
-                        {502, "dependency_failed", "a critical dependency failed", result.failed_step, result.reason});
+                        {502, "dependency_failed", "a critical dependency failed",
+                         result.failed_step, result.reason});
     case exec::ExecutionResult::Status::kDeadlineExceeded:
       return send_error(request, response, request_id,
-                        {504, "deadline_exceeded", "the request deadline passed", result.failed_step, result.reason});
+                        {504, "deadline_exceeded", "the request deadline passed",
+                         result.failed_step, result.reason});
     case exec::ExecutionResult::Status::kOverloaded:
-      return send_error(request, response, request_id, {503, "overloaded", "the server is overloaded", {}, {}});
+      return send_error(request, response, request_id,
+                        {503, "overloaded", "the server is overloaded", {}, {}});
   }
 }
 

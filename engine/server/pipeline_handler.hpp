@@ -18,14 +18,15 @@ struct HandlerShared {
   GenerationSource generation;
   const exec::Executor* executor = nullptr;
   logging::LogWriter* log = nullptr;
-  delivery::ResultStore* results = nullptr;   // /_mosaic/results/{id}; null: not served
+  delivery::ResultStore* results = nullptr;      // /_mosaic/results/{id}; null: not served
   delivery::WebSocketHub* websockets = nullptr;  // /_mosaic/ws; null: not served
 };
 
 class PipelineHandler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit PipelineHandler(const HandlerShared& shared) : shared_(shared) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override;
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override;
 
  private:
   const HandlerShared& shared_;
@@ -35,11 +36,13 @@ class PipelineHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit PipelineHandlerFactory(HandlerShared shared) : shared_(std::move(shared)) {}
   // /_mosaic/ is the engine's own (pipelines cannot declare endpoints there).
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest& request) override {
     const std::string& uri = request.getURI();
     if (uri.rfind(delivery::kReservedPrefix, 0) == 0) {
       const std::string_view path = std::string_view(uri).substr(0, uri.find('?'));
-      if (path == delivery::kWebSocketPath && shared_.websockets) return new delivery::WebSocketHandler(*shared_.websockets);
+      if (path == delivery::kWebSocketPath && shared_.websockets)
+        return new delivery::WebSocketHandler(*shared_.websockets);
       if (path.rfind(delivery::kResultsPrefix, 0) == 0 && shared_.results) {
         return new delivery::ResultsHandler(*shared_.results);
       }

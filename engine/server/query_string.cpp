@@ -14,7 +14,8 @@ std::optional<tmpl::StringPairs> parse_query(std::string_view raw) {
     std::size_t eq = pair.find('=');
     std::string name, value;
     if (!tmpl::percent_decode(pair.substr(0, eq), name, true)) return std::nullopt;
-    if (eq != std::string_view::npos && !tmpl::percent_decode(pair.substr(eq + 1), value, true)) return std::nullopt;
+    if (eq != std::string_view::npos && !tmpl::percent_decode(pair.substr(eq + 1), value, true))
+      return std::nullopt;
     out.emplace_back(std::move(name), std::move(value));
   }
   return out;

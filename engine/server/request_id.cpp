@@ -1,27 +1,24 @@
 #include "server/request_id.hpp"
 
-#include "support/random_bytes.hpp"
-
 #include <array>
 #include <cstdint>
 #include <stdexcept>
+
+#include "support/random_bytes.hpp"
 
 namespace mosaic::server {
 
 bool is_valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;
 }
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 std::string generate_request_id() {
   std::uint8_t bytes[16];

@@ -1,10 +1,10 @@
 #include "server/tls_listener.hpp"
 
-#include <mutex>
-
-#include <openssl/ssl.h>
 #include <Poco/Net/NetSSL.h>
 #include <Poco/Net/SecureServerSocket.h>
+#include <openssl/ssl.h>
+
+#include <mutex>
 
 namespace mosaic::server {
 
@@ -14,9 +14,11 @@ Poco::Net::Context::Ptr make_server_context(const config::ServerTlsConfig& tls) 
   Poco::Net::Context::Params params;
   params.certificateFile = tls.cert_file;
   params.privateKeyFile = tls.key_file;
-  params.verificationMode = Poco::Net::Context::VERIFY_NONE;  // clients are not asked for certificates
+  params.verificationMode =
+      Poco::Net::Context::VERIFY_NONE;  // clients are not asked for certificates
   params.cipherList = kCipherList;
-  Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
+  Poco::Net::Context::Ptr context =
+      new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
   context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
   context->preferServerCiphers();
   context->enableSessionCache(true, "mosaic");

@@ -43,7 +43,8 @@ bool has_dot_segment(std::string_view value) {
   std::size_t start = 0;
   while (start <= value.size()) {
     std::size_t end = value.find_first_of("/\\", start);
-    std::string_view part = value.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    std::string_view part =
+        value.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     if (part == "." || part == "..") return true;
     if (end == std::string_view::npos) break;
     start = end + 1;

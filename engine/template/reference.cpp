@@ -29,11 +29,16 @@ const Json* walk(const Json* value, const std::vector<PathPart>& path) {
 
 const char* root_name(Root root) {
   switch (root) {
-    case Root::kParams: return "params";
-    case Root::kQuery: return "query";
-    case Root::kHeaders: return "headers";
-    case Root::kBody: return "body";
-    case Root::kSteps: return "steps";
+    case Root::kParams:
+      return "params";
+    case Root::kQuery:
+      return "query";
+    case Root::kHeaders:
+      return "headers";
+    case Root::kBody:
+      return "body";
+    case Root::kSteps:
+      return "steps";
   }
   return "?";
 }
@@ -48,12 +53,14 @@ const Json* Reference::resolve(const RenderScope& scope, Json& scratch) const {
       return &scratch;
     case Root::kQuery:
     case Root::kHeaders: {
-      const std::string* found = find_pair(root == Root::kQuery ? scope.query : scope.headers, name);
+      const std::string* found =
+          find_pair(root == Root::kQuery ? scope.query : scope.headers, name);
       if (!found) return nullptr;
       scratch = json::string(*found);
       return &scratch;
     }
-    case Root::kBody: return walk(scope.body, path);
+    case Root::kBody:
+      return walk(scope.body, path);
     case Root::kSteps:
       if (slot >= scope.steps.size()) return nullptr;
       return walk(scope.steps[slot], path);

@@ -13,8 +13,8 @@ namespace mosaic::tmpl {
 enum class Root { kParams, kQuery, kHeaders, kBody, kSteps };
 
 struct PathPart {
-  std::string key;                    // an object key
-  std::optional<std::size_t> index;   // set when the part is a whole number: also an array index
+  std::string key;                   // an object key
+  std::optional<std::size_t> index;  // set when the part is a whole number: also an array index
 };
 
 struct Reference {

@@ -28,7 +28,8 @@ std::vector<std::string_view> split_dots(std::string_view expr) {
   std::size_t start = 0;
   while (true) {
     std::size_t dot = expr.find('.', start);
-    parts.push_back(expr.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    parts.push_back(
+        expr.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
@@ -45,7 +46,8 @@ PathPart make_part(std::string_view text) {
 
 class Compiler {
  public:
-  Compiler(const CompileEnv& env, Diagnostics& diagnostics) : env_(env), diagnostics_(diagnostics) {}
+  Compiler(const CompileEnv& env, Diagnostics& diagnostics)
+      : env_(env), diagnostics_(diagnostics) {}
 
   std::optional<Node> node(const YAML::Node& yaml, std::vector<std::string>& path) {
     if (!yaml.IsDefined() || yaml.IsNull()) return Node{};
@@ -60,8 +62,10 @@ class Compiler {
         path.push_back(std::to_string(i++));
         auto child = node(item, path);
         path.pop_back();
-        if (child) out.items.push_back(std::move(*child));
-        else ok = false;
+        if (child)
+          out.items.push_back(std::move(*child));
+        else
+          ok = false;
       }
     } else if (yaml.IsMap()) {
       out.kind = Node::Kind::kObject;
@@ -69,8 +73,10 @@ class Compiler {
         path.push_back(kv.first.Scalar());
         auto child = node(kv.second, path);
         path.pop_back();
-        if (child) out.members.emplace_back(kv.first.Scalar(), std::move(*child));
-        else ok = false;
+        if (child)
+          out.members.emplace_back(kv.first.Scalar(), std::move(*child));
+        else
+          ok = false;
       }
     }
     if (!ok) return std::nullopt;
@@ -143,7 +149,8 @@ class Compiler {
       out.constant = config::scalar_to_json(yaml);
       return out;
     }
-    Interpolation encoding = env_.interpolation_for ? env_.interpolation_for(path) : Interpolation::kRaw;
+    Interpolation encoding =
+        env_.interpolation_for ? env_.interpolation_for(path) : Interpolation::kRaw;
     // A quoted scalar's text starts one column after its mark.
     return string(text, plain, encoding, where, plain ? 0 : 1);
   }
@@ -151,11 +158,12 @@ class Compiler {
   // Where the `${` at text[i] stands in the file. With the source, the expression's own text is
   // searched for from the scalar's position (identifiers are never escaped, so it appears
   // verbatim); the k-th identical expression of this scalar is the k-th match.
-  SourceLocation locate(const SourceLocation& where, std::size_t col_offset, const std::string& text,
-                        std::size_t i, std::size_t close) const {
+  SourceLocation locate(const SourceLocation& where, std::size_t col_offset,
+                        const std::string& text, std::size_t i, std::size_t close) const {
     SourceLocation at = where;
     if (at.line <= 0) return at;
-    const std::string needle = close == std::string::npos ? text.substr(i) : text.substr(i, close - i + 1);
+    const std::string needle =
+        close == std::string::npos ? text.substr(i) : text.substr(i, close - i + 1);
     if (env_.source && !needle.empty()) {
       const std::string& src = *env_.source;
       std::size_t offset = 0;
@@ -166,13 +174,17 @@ class Compiler {
       if (offset != std::string::npos) {
         offset += static_cast<std::size_t>(where.col - 1);
         std::size_t earlier = 0;
-        for (std::size_t p = text.find(needle); p != std::string::npos && p < i; p = text.find(needle, p + 1)) ++earlier;
+        for (std::size_t p = text.find(needle); p != std::string::npos && p < i;
+             p = text.find(needle, p + 1))
+          ++earlier;
         std::size_t found = src.find(needle, offset);
         while (found != std::string::npos && earlier-- > 0) found = src.find(needle, found + 1);
         if (found != std::string::npos) {
           const std::size_t line_start = src.rfind('\n', found == 0 ? 0 : found - 1);
-          const std::size_t begin = line_start == std::string::npos || found == 0 ? 0 : line_start + 1;
-          at.line = 1 + static_cast<int>(std::count(src.begin(), src.begin() + static_cast<std::ptrdiff_t>(begin), '\n'));
+          const std::size_t begin =
+              line_start == std::string::npos || found == 0 ? 0 : line_start + 1;
+          at.line = 1 + static_cast<int>(std::count(
+                            src.begin(), src.begin() + static_cast<std::ptrdiff_t>(begin), '\n'));
           at.col = 1 + static_cast<int>(found - begin);
           return at;
         }
@@ -195,7 +207,8 @@ class Compiler {
     auto need_exactly_one_name = [&](const char* what) {
       if (parts.size() == 2) return true;
       diagnostics_.error(at, std::string("'${") + std::string(expr) + "}': " + what +
-                                 " takes exactly one name, as in ${" + std::string(root) + ".name}");
+                                 " takes exactly one name, as in ${" + std::string(root) +
+                                 ".name}");
       return false;
     };
     if (root == "params") {
@@ -203,8 +216,8 @@ class Compiler {
       if (!need_exactly_one_name("params")) return std::nullopt;
       auto it = std::find(env_.param_names.begin(), env_.param_names.end(), parts[1]);
       if (it == env_.param_names.end()) {
-        diagnostics_.error(at, "unknown path parameter '" + std::string(parts[1]) + "' (the endpoint declares " +
-                                   list(env_.param_names) + ")");
+        diagnostics_.error(at, "unknown path parameter '" + std::string(parts[1]) +
+                                   "' (the endpoint declares " + list(env_.param_names) + ")");
         return std::nullopt;
       }
       ref.slot = static_cast<std::size_t>(it - env_.param_names.begin());
@@ -226,9 +239,11 @@ class Compiler {
         diagnostics_.error(at, "'${steps}' needs a step name, as in ${steps.profile}");
         return std::nullopt;
       }
-      CompileEnv::StepLookup lookup = env_.step_index ? env_.step_index(parts[1]) : CompileEnv::StepLookup{};
+      CompileEnv::StepLookup lookup =
+          env_.step_index ? env_.step_index(parts[1]) : CompileEnv::StepLookup{};
       if (!lookup.index) {
-        diagnostics_.error(at, lookup.error.empty() ? "unknown step '" + std::string(parts[1]) + "'" : lookup.error);
+        diagnostics_.error(at, lookup.error.empty() ? "unknown step '" + std::string(parts[1]) + "'"
+                                                    : lookup.error);
         return std::nullopt;
       }
       ref.slot = *lookup.index;
@@ -236,8 +251,8 @@ class Compiler {
       step_refs_.push_back(*lookup.index);
       for (std::size_t i = 2; i < parts.size(); ++i) ref.path.push_back(make_part(parts[i]));
     } else {
-      diagnostics_.error(at, "unknown root '" + std::string(root) +
-                                 "' in '${" + std::string(expr) + "}' (expected params, query, headers, body or steps)");
+      diagnostics_.error(at, "unknown root '" + std::string(root) + "' in '${" + std::string(expr) +
+                                 "}' (expected params, query, headers, body or steps)");
       return std::nullopt;
     }
     return ref;
@@ -289,15 +304,19 @@ void append_text(std::string& out, const Json* value) {
 
 std::string encode(std::string text, Interpolation encoding) {
   switch (encoding) {
-    case Interpolation::kRaw: return text;
+    case Interpolation::kRaw:
+      return text;
     case Interpolation::kPathSegment:
       // Encoding alone cannot stop a downstream that decodes before it resolves dot segments
       // (nginx does): a value that would climb is refused outright.
-      if (has_dot_segment(text)) throw RenderError("a path value may not contain a '.' or '..' segment");
+      if (has_dot_segment(text))
+        throw RenderError("a path value may not contain a '.' or '..' segment");
       return encode_path_segment(text);
-    case Interpolation::kQueryValue: return text;  // the plugin encodes the whole query value
+    case Interpolation::kQueryValue:
+      return text;  // the plugin encodes the whole query value
     case Interpolation::kHeaderValue:
-      if (!is_safe_header_value(text)) throw RenderError("a header value may not contain control characters");
+      if (!is_safe_header_value(text))
+        throw RenderError("a header value may not contain control characters");
       return text;
   }
   return text;
@@ -305,12 +324,14 @@ std::string encode(std::string text, Interpolation encoding) {
 
 Json render_node(const Node& node, const RenderScope& scope) {
   switch (node.kind) {
-    case Node::Kind::kConstant: return node.constant;
+    case Node::Kind::kConstant:
+      return node.constant;
     case Node::Kind::kWholeRef: {
       Json scratch;
       const Json* value = node.ref->resolve(scope, scratch);
       if (!value) return nullptr;
-      if (node.encoding == Interpolation::kHeaderValue || node.encoding == Interpolation::kPathSegment) {
+      if (node.encoding == Interpolation::kHeaderValue ||
+          node.encoding == Interpolation::kPathSegment) {
         std::string text;
         append_text(text, value);
         return json::string(encode(std::move(text), node.encoding));
@@ -364,11 +385,14 @@ std::optional<ValueTemplate> ValueTemplate::compile(const YAML::Node& node, cons
   return out;
 }
 
-std::optional<ValueTemplate> ValueTemplate::compile_string(const std::string& text, const CompileEnv& env,
-                                                           Diagnostics& diagnostics, SourceLocation where) {
+std::optional<ValueTemplate> ValueTemplate::compile_string(const std::string& text,
+                                                           const CompileEnv& env,
+                                                           Diagnostics& diagnostics,
+                                                           SourceLocation where) {
   Compiler compiler(env, diagnostics);
   std::vector<std::string> path;
-  Interpolation encoding = env.interpolation_for ? env.interpolation_for(path) : Interpolation::kRaw;
+  Interpolation encoding =
+      env.interpolation_for ? env.interpolation_for(path) : Interpolation::kRaw;
   auto root = compiler.string(text, false, encoding, where, 0);
   if (!root) return std::nullopt;
   ValueTemplate out;
@@ -377,8 +401,12 @@ std::optional<ValueTemplate> ValueTemplate::compile_string(const std::string& te
   return out;
 }
 
-Json ValueTemplate::render(const RenderScope& scope) const { return render_node(root_, scope); }
+Json ValueTemplate::render(const RenderScope& scope) const {
+  return render_node(root_, scope);
+}
 
-bool ValueTemplate::is_constant() const { return root_.kind == Node::Kind::kConstant; }
+bool ValueTemplate::is_constant() const {
+  return root_.kind == Node::Kind::kConstant;
+}
 
 }  // namespace mosaic::tmpl

@@ -6,6 +6,8 @@
 // interpolate the values' text; "$${" writes a literal "${". Expressions:
 //   params.NAME | query.NAME | headers.NAME | body[.path] | steps.STEP[.path]
 // where a path is dotted keys or array indexes (steps.orders.items.0.id).
+#include <yaml-cpp/yaml.h>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -13,8 +15,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "config/source_location.hpp"
 #include "mosaic/downstream.hpp"
@@ -65,7 +65,7 @@ class ValueTemplate {
   const std::vector<std::size_t>& step_refs() const { return step_refs_; }
 
   struct Piece {
-    std::string literal;             // used when !ref
+    std::string literal;  // used when !ref
     std::optional<Reference> ref;
   };
   struct Node {

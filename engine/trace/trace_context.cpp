@@ -1,10 +1,10 @@
 #include "trace/trace_context.hpp"
 
-#include "support/random_bytes.hpp"
-
 #include <array>
 #include <cstdint>
 #include <stdexcept>
+
+#include "support/random_bytes.hpp"
 
 namespace mosaic::trace {
 
@@ -20,7 +20,6 @@ bool is_lower_hex(std::string_view text) {
 bool all_zero(std::string_view text) {
   return text.find_first_not_of('0') == std::string_view::npos;
 }
-
 
 // key = simple-key / multi-tenant-key (lcalpha, digits, "_-*/" and one '@' for tenant@system).
 bool is_tracestate_key(std::string_view key) {

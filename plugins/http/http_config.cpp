@@ -13,13 +13,15 @@ mosaic::HeaderList read_headers(mosaic::ConfigReader& reader) {
   const mosaic::Json* node = reader.raw("headers");
   if (!node || node->is_null()) return headers;
   const std::string prefix = reader.path("headers");
-  if (!node->is_object()) throw mosaic::ConfigError(prefix, "expected a mapping of header names to values");
+  if (!node->is_object())
+    throw mosaic::ConfigError(prefix, "expected a mapping of header names to values");
   mosaic::ConfigReader values(*node, prefix);
   for (const auto& kv : node->as_object()) {
     std::string name(kv.key());
     std::string path = values.path(name);
     if (!is_token(name)) throw mosaic::ConfigError(path, "is not a valid header name");
-    if (is_reserved_header(name)) throw mosaic::ConfigError(path, "is set by the HTTP client and cannot be configured");
+    if (is_reserved_header(name))
+      throw mosaic::ConfigError(path, "is set by the HTTP client and cannot be configured");
     std::string value = values.string(name);
     if (!is_header_value(value)) {
       throw mosaic::ConfigError(path, "must not contain CR, LF or other control characters");
@@ -53,14 +55,17 @@ HttpDownstreamConfig read_config(const mosaic::Json& config) {
   HttpDownstreamConfig out;
   auto& client = out.client;
   client.base_url = reader.string("base_url");
-  client.max_connections = static_cast<std::size_t>(reader.integer("max_connections", 50, 1, 10000));
+  client.max_connections =
+      static_cast<std::size_t>(reader.integer("max_connections", 50, 1, 10000));
   client.max_idle = static_cast<std::size_t>(
       reader.integer("max_idle", static_cast<std::int64_t>(client.max_connections), 0, 10000));
   client.idle_timeout = reader.duration("idle_timeout", 30s);
   client.connect_timeout = reader.duration("connect_timeout", 200ms);
-  if (client.connect_timeout.count() <= 0) throw mosaic::ConfigError("connect_timeout", "must be above 0ms");
+  if (client.connect_timeout.count() <= 0)
+    throw mosaic::ConfigError("connect_timeout", "must be above 0ms");
   client.max_response = reader.size("max_response", 8u << 20);
-  if (client.max_response == 0) throw mosaic::ConfigError("max_response", "must be at least 1 byte");
+  if (client.max_response == 0)
+    throw mosaic::ConfigError("max_response", "must be at least 1 byte");
   client.deadline_header = reader.string("deadline_header", std::string("X-Request-Timeout-Ms"));
   if (!client.deadline_header.empty() && !is_token(client.deadline_header)) {
     throw mosaic::ConfigError("deadline_header", "is not a valid header name (\"\" disables it)");

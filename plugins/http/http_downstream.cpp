@@ -11,7 +11,8 @@ std::vector<std::string> HttpDownstream::accepted_with_keys() const {
   return {"method", "path", "query", "headers", "body"};
 }
 
-mosaic::Interpolation HttpDownstream::interpolation_for(std::span<const std::string> with_path) const {
+mosaic::Interpolation HttpDownstream::interpolation_for(
+    std::span<const std::string> with_path) const {
   if (with_path.empty()) return mosaic::Interpolation::kRaw;
   if (with_path.size() == 1 && with_path[0] == "path") return mosaic::Interpolation::kPathSegment;
   if (with_path[0] == "headers") return mosaic::Interpolation::kHeaderValue;
@@ -37,7 +38,8 @@ mosaic::CallResult HttpDownstream::call(const mosaic::Json& input, mosaic::CallC
   // A large body is parsed on the engine's offload pool rather than on this thread.
   if (context.should_offload(response.value().body.size())) {
     std::optional<mosaic::CallResult> result;
-    if (auto refused = context.offload([&] { result.emplace(interpret_response(response.value(), &context)); })) {
+    if (auto refused = context.offload(
+            [&] { result.emplace(interpret_response(response.value(), &context)); })) {
       return std::move(*refused);
     }
     return std::move(*result);
@@ -64,7 +66,8 @@ mosaic::CallResult parse_cancellable(const std::string& body, const mosaic::Call
 
 }  // namespace
 
-mosaic::CallResult interpret_response(const mosaic::HttpResponse& response, const mosaic::CallContext* context) {
+mosaic::CallResult interpret_response(const mosaic::HttpResponse& response,
+                                      const mosaic::CallContext* context) {
   if (response.status < 200 || response.status > 299) {
     return mosaic::Failure::Status(response.status, "HTTP " + std::to_string(response.status));
   }
@@ -76,8 +79,9 @@ mosaic::CallResult interpret_response(const mosaic::HttpResponse& response, cons
                                       : mosaic::CallResult(mosaic::json::parse(response.body, ec));
   if (!parsed) return parsed;  // cancelled mid-parse
   if (ec) {
-    return mosaic::Failure::Of(mosaic::FailureKind::kBadResponse,
-                               "HTTP " + std::to_string(response.status) + " body is not JSON: " + ec.message());
+    return mosaic::Failure::Of(
+        mosaic::FailureKind::kBadResponse,
+        "HTTP " + std::to_string(response.status) + " body is not JSON: " + ec.message());
   }
   return parsed;
 }

@@ -12,10 +12,14 @@ namespace {
 using mosaic::Failure;
 using mosaic::FailureKind;
 
-Failure bad_input(std::string detail) { return Failure::Of(FailureKind::kBadInput, std::move(detail)); }
+Failure bad_input(std::string detail) {
+  return Failure::Of(FailureKind::kBadInput, std::move(detail));
+}
 
 bool is_upper_method(std::string_view m) {
-  return !m.empty() && std::all_of(m.begin(), m.end(), [](char c) { return (c >= 'A' && c <= 'Z') || c == '-' || c == '_'; });
+  return !m.empty() && std::all_of(m.begin(), m.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+  });
 }
 
 // The path is already percent-encoded where request data was interpolated (kPathSegment); what
@@ -76,14 +80,16 @@ mosaic::Outcome<std::string> build_query(const mosaic::Json& query) {
       for (const auto& item : value.as_array()) {
         if (item.is_null()) continue;
         if (!scalar_text(item, text)) {
-          return bad_input("query." + std::string(kv.key()) + " may only hold strings, numbers and booleans");
+          return bad_input("query." + std::string(kv.key()) +
+                           " may only hold strings, numbers and booleans");
         }
         append(kv.key(), text);
       }
       continue;
     }
     if (!scalar_text(value, text)) {
-      return bad_input("query." + std::string(kv.key()) + " must be a string, number, boolean, array or null");
+      return bad_input("query." + std::string(kv.key()) +
+                       " must be a string, number, boolean, array or null");
     }
     append(kv.key(), text);
   }
@@ -104,7 +110,8 @@ mosaic::Outcome<mosaic::HttpRequest> build_request(const mosaic::Json& input,
 
   mosaic::HttpRequest request;
   request.method = method_of(input);
-  if (!is_upper_method(request.method)) return bad_input("method must be an upper-case HTTP method such as GET");
+  if (!is_upper_method(request.method))
+    return bad_input("method must be an upper-case HTTP method such as GET");
 
   request.target = "/";
   if (const auto* path = with.if_contains("path"); path && !path->is_null()) {
@@ -112,7 +119,8 @@ mosaic::Outcome<mosaic::HttpRequest> build_request(const mosaic::Json& input,
     request.target = std::string(path->as_string());
   }
   if (!is_path(request.target)) {
-    return bad_input("path must start with '/' and contain no '?', '#', space or control character");
+    return bad_input(
+        "path must start with '/' and contain no '?', '#', space or control character");
   }
   if (const auto* query = with.if_contains("query")) {
     auto text = build_query(*query);
@@ -130,10 +138,12 @@ mosaic::Outcome<mosaic::HttpRequest> build_request(const mosaic::Json& input,
     for (const auto& kv : headers->as_object()) {
       std::string name(kv.key());
       if (!is_token(name)) return bad_input("invalid header name '" + name + "'");
-      if (is_reserved_header(name)) return bad_input("header '" + name + "' is set by the HTTP client");
+      if (is_reserved_header(name))
+        return bad_input("header '" + name + "' is set by the HTTP client");
       if (!kv.value().is_string()) return bad_input("header '" + name + "' must be a string");
       std::string value(kv.value().as_string());
-      if (!is_header_value(value)) return bad_input("header '" + name + "' contains CR, LF or a control character");
+      if (!is_header_value(value))
+        return bad_input("header '" + name + "' contains CR, LF or a control character");
       // A call's header replaces a configured one of the same name.
       std::erase_if(request.headers, [&](const auto& h) { return iequals(h.first, name); });
       request.headers.emplace_back(std::move(name), std::move(value));

@@ -70,11 +70,13 @@ mosaic::CallResult MockDownstream::call(const mosaic::Json& input, mosaic::CallC
       if (!d) return Failure::Of(FailureKind::kBadInput, "latency must be a duration such as 50ms");
       latency = *d;
     } else if (key == "fail" || key == "hang") {
-      if (!v.is_bool()) return Failure::Of(FailureKind::kBadInput, std::string(key) + " must be true or false");
+      if (!v.is_bool())
+        return Failure::Of(FailureKind::kBadInput, std::string(key) + " must be true or false");
       (key == "fail" ? fail : hang) = v.as_bool();
     } else if (key == "status") {
       if (!v.is_int64() || v.as_int64() < 100 || v.as_int64() > 599) {
-        return Failure::Of(FailureKind::kBadInput, "status must be a whole number between 100 and 599");
+        return Failure::Of(FailureKind::kBadInput,
+                           "status must be a whole number between 100 and 599");
       }
       status = static_cast<int>(v.as_int64());
     } else if (key == "size") {
@@ -84,9 +86,11 @@ mosaic::CallResult MockDownstream::call(const mosaic::Json& input, mosaic::CallC
         size = mosaic::parse_size(v.as_string());
       }
       if (!size || *size > (256u << 20)) {
-        return Failure::Of(FailureKind::kBadInput, "size must be a size up to 256MiB such as 64KiB or 5MiB");
+        return Failure::Of(FailureKind::kBadInput,
+                           "size must be a size up to 256MiB such as 64KiB or 5MiB");
       }
-      if (with.contains("body")) return Failure::Of(FailureKind::kBadInput, "size and body cannot be used together");
+      if (with.contains("body"))
+        return Failure::Of(FailureKind::kBadInput, "size and body cannot be used together");
     } else {
       return Failure::Of(FailureKind::kBadInput, "unknown key '" + std::string(key) + "'");
     }
@@ -122,9 +126,10 @@ std::shared_ptr<const std::string> MockDownstream::document(std::uint64_t size) 
     auto closing = [](std::uint64_t count) { return "],\"count\":" + std::to_string(count) + "}"; };
     while (true) {
       const std::string id = std::to_string(n);
-      const std::string item = std::string(n > 0 ? "," : "") + "{\"id\":" + id + ",\"name\":\"item-" + id +
-                               "\",\"tags\":[\"red\",\"green\",\"blue\"],\"cents\":" +
-                               std::to_string(n % 99991) + ",\"text\":\"lorem ipsum dolor sit amet, consectetur adipiscing elit\"}";
+      const std::string item =
+          std::string(n > 0 ? "," : "") + "{\"id\":" + id + ",\"name\":\"item-" + id +
+          "\",\"tags\":[\"red\",\"green\",\"blue\"],\"cents\":" + std::to_string(n % 99991) +
+          ",\"text\":\"lorem ipsum dolor sit amet, consectetur adipiscing elit\"}";
       if (text.size() + item.size() + closing(n + 1).size() > size) break;
       text += item;
       ++n;

@@ -13,9 +13,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <string>
 #include <optional>
 #include <random>
+#include <string>
 
 #include "mosaic/sdk.hpp"
 
@@ -41,8 +41,8 @@ class MockDownstream final : public mosaic::Downstream {
   mosaic::CallResult call(const mosaic::Json& input, mosaic::CallContext& context) override;
 
  private:
-  double uniform();                                   // [0, 1)
-  std::chrono::milliseconds jitter();                 // [0, jitter]
+  double uniform();                                                 // [0, 1)
+  std::chrono::milliseconds jitter();                               // [0, jitter]
   std::shared_ptr<const std::string> document(std::uint64_t size);  // generated once per size
   static mosaic::CallResult receive(const std::string& text, mosaic::CallContext& context);
 

@@ -8,8 +8,12 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
-  static const char* const types[] = {"application/json", "application/json; charset=utf-8", "text/plain",
-                                      "", "application/problem+json", "APPLICATION/JSON"};
+  static const char* const types[] = {"application/json",
+                                      "application/json; charset=utf-8",
+                                      "text/plain",
+                                      "",
+                                      "application/problem+json",
+                                      "APPLICATION/JSON"};
   mosaic::HttpResponse response;
   response.status = 100 + (data[0] % 5) * 100 + (data[0] / 5) % 30;  // 1xx..5xx, a few codes each
   response.content_type = types[data[1] % 6];

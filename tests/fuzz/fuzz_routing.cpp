@@ -18,7 +18,9 @@ const routing::Router& router() {
     routing::Router built;
     // Pipelines are only compared by address here: distinct non-null tags.
     static char tags[4];
-    const auto tag = [](int i) { return reinterpret_cast<const pipeline::CompiledPipeline*>(&tags[i]); };
+    const auto tag = [](int i) {
+      return reinterpret_cast<const pipeline::CompiledPipeline*>(&tags[i]);
+    };
     built.add("GET", *routing::RoutePattern::parse("/dashboard/{userId}"), tag(0));
     built.add("GET", *routing::RoutePattern::parse("/home/{id}/orders/{orderId}"), tag(1));
     built.add("POST", *routing::RoutePattern::parse("/home/{id}"), tag(2));
@@ -32,11 +34,13 @@ const routing::Router& router() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const auto space = text.find(' ');
-  const std::string_view method = space == std::string_view::npos ? std::string_view("GET") : text.substr(0, space);
+  const std::string_view method =
+      space == std::string_view::npos ? std::string_view("GET") : text.substr(0, space);
   const std::string_view target = space == std::string_view::npos ? text : text.substr(space + 1);
   const auto question = target.find('?');
   const auto match = router().match(method, target.substr(0, question));
-  if (match.status == routing::RouteMatch::Status::kFound && match.pipeline == nullptr) __builtin_trap();
+  if (match.status == routing::RouteMatch::Status::kFound && match.pipeline == nullptr)
+    __builtin_trap();
   if (question != std::string_view::npos) (void)server::parse_query(target.substr(question + 1));
   (void)routing::RoutePattern::parse(target);
   const bool valid = server::is_valid_request_id(text);

@@ -30,7 +30,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return {};
   };
   env.interpolation_for = [mode](std::span<const std::string>) {
-    return mode == 0 ? Interpolation::kRaw : mode == 1 ? Interpolation::kPathSegment : mode == 2 ? Interpolation::kHeaderValue : Interpolation::kQueryValue;
+    return mode == 0   ? Interpolation::kRaw
+           : mode == 1 ? Interpolation::kPathSegment
+           : mode == 2 ? Interpolation::kHeaderValue
+                       : Interpolation::kQueryValue;
   };
   config::Diagnostics diagnostics;
   auto compiled = tmpl::ValueTemplate::compile_string(text, env, diagnostics);

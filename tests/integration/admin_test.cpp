@@ -178,11 +178,13 @@ TEST(Admin, ReadinessFailsWhileDraining) {
 TEST(Admin, ReadinessReportsADegradedCacheWithoutFailing) {
   const std::string page =
       "endpoint: GET /c/{id}\nsteps:\n"
-      "  a: { call: svc, with: { body: 1 }, cache: { key: \"k:${params.id}\", ttl: 60s, stale: 60s } }\n";
+      "  a: { call: svc, with: { body: 1 }, cache: { key: \"k:${params.id}\", ttl: 60s, stale: 60s "
+      "} }\n";
   // Nothing listens on port 1: every cache call is refused and the cache breaker opens.
-  EngineUnderTest engine("  svc: { plugin: mock }\n", {{"c.yaml", page}},
-                         "admin: { listen: 127.0.0.1:0 }\n"
-                         "cache: { backend: memcached, servers: [\"127.0.0.1:1\"], timeout: 50ms }\n");
+  EngineUnderTest engine(
+      "  svc: { plugin: mock }\n", {{"c.yaml", page}},
+      "admin: { listen: 127.0.0.1:0 }\n"
+      "cache: { backend: memcached, servers: [\"127.0.0.1:1\"], timeout: 50ms }\n");
   auto before = engine.admin("GET", "/readyz");
   EXPECT_EQ(before.json().at("cache").at("backend"), "memcached");
   EXPECT_EQ(before.json().at("cache").at("degraded"), false);

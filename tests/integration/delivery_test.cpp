@@ -1,7 +1,5 @@
 // Background results reaching the front end: the poll endpoint, the WebSocket push (live and
 // already-finished results), retention, client-chosen ids, and a slow WebSocket client.
-#include <gtest/gtest.h>
-
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -11,11 +9,12 @@
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
 
 #include <thread>
 
-#include "engine_harness.hpp"
 #include "delivery/result_store.hpp"
+#include "engine_harness.hpp"
 #include "metrics/registry.hpp"
 
 namespace mosaic::testing {
@@ -34,9 +33,12 @@ const char* kPage =
     "  recs: { call: slow, class: background, with: { body: [\"r-${params.id}\"] } }\n"
     "  broken: { call: fast, class: background, with: { status: 500 } }\n";
 
-std::string extra_config(const std::string& deliver) { return deliver.empty() ? "" : "deliver: " + deliver + "\n"; }
+std::string extra_config(const std::string& deliver) {
+  return deliver.empty() ? "" : "deliver: " + deliver + "\n";
+}
 
-std::unique_ptr<EngineUnderTest> start(const std::string& deliver = {}, const std::string& page = kPage) {
+std::unique_ptr<EngineUnderTest> start(const std::string& deliver = {},
+                                       const std::string& page = kPage) {
   return std::make_unique<EngineUnderTest>(std::string(kDownstreams) + extra_config(deliver),
                                            std::map<std::string, std::string>{{"page.yaml", page}});
 }
@@ -50,20 +52,23 @@ Json poll(EngineUnderTest& engine, const std::string& id, int* status = nullptr)
 class WsClient {
  public:
   WsClient(std::uint16_t port, const std::string& target) : session_("127.0.0.1", port) {
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, target, Poco::Net::HTTPMessage::HTTP_1_1);
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, target,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
     Poco::Net::HTTPResponse response;
     socket_ = std::make_unique<Poco::Net::WebSocket>(session_, request, response);
     socket_->setReceiveTimeout(Poco::Timespan(3, 0));
   }
   void send(const std::string& text) {
-    socket_->sendFrame(text.data(), static_cast<int>(text.size()), Poco::Net::WebSocket::FRAME_TEXT);
+    socket_->sendFrame(text.data(), static_cast<int>(text.size()),
+                       Poco::Net::WebSocket::FRAME_TEXT);
   }
   // The next text message as JSON (throws on timeout or close).
   Json next() {
     char buffer[65536];
     int flags = 0;
     int n = socket_->receiveFrame(buffer, sizeof buffer, flags);
-    if (n <= 0 || (flags & Poco::Net::WebSocket::FRAME_OP_BITMASK) == Poco::Net::WebSocket::FRAME_OP_CLOSE) {
+    if (n <= 0 ||
+        (flags & Poco::Net::WebSocket::FRAME_OP_BITMASK) == Poco::Net::WebSocket::FRAME_OP_CLOSE) {
       throw std::runtime_error("closed");
     }
     return json::parse(std::string_view(buffer, static_cast<std::size_t>(n)));
@@ -90,7 +95,8 @@ TEST(Delivery, PollShowsPendingThenResults) {
   auto page = engine->get("/page/1");
   ASSERT_EQ(page.status, 200);
   const std::string id = page.header("X-Request-Id");
-  EXPECT_EQ(page.json().at("_meta").at("pending"), (json::object{{"recs", "running"}, {"broken", "running"}}));
+  EXPECT_EQ(page.json().at("_meta").at("pending"),
+            (json::object{{"recs", "running"}, {"broken", "running"}}));
 
   int status = 0;
   Json early = poll(*engine, id, &status);
@@ -198,12 +204,13 @@ TEST(Delivery, ASlowWebSocketClientIsDisconnectedAndMemoryStaysBounded) {
   // 40 background steps of 256 KiB each, a client that never reads, a send queue of 4.
   std::string page = "endpoint: GET /big\nsteps:\n  main: { call: fast, with: { body: 1 } }\n";
   for (int i = 0; i < 40; ++i) {
-    page += "  b" + std::to_string(i) + ": { call: fast, class: background, with: { size: 262144 } }\n";
+    page +=
+        "  b" + std::to_string(i) + ": { call: fast, class: background, with: { size: 262144 } }\n";
   }
   auto engine = start("{ max_bytes: 4MiB, websocket: { send_queue: 4 } }", page);
-  auto& closed = metrics::Registry::global().counter("mosaic_websocket_closed_total",
-                                                     "WebSocket connections closed by the engine, by cause.",
-                                                     {{"cause", "slow_client"}});
+  auto& closed = metrics::Registry::global().counter(
+      "mosaic_websocket_closed_total", "WebSocket connections closed by the engine, by cause.",
+      {{"cause", "slow_client"}});
   const auto before = closed.value();
   WsClient ws(engine->port(), "/_mosaic/ws");
   ws.socket().setReceiveBufferSize(4096);
@@ -232,9 +239,11 @@ TEST(Delivery, MosaicctlWatchPrintsResultsUntilDone) {
   auto engine = start();
   const std::string id = engine->get("/page/3").header("X-Request-Id");
   Poco::Pipe out_pipe;
-  auto handle = Poco::Process::launch(
-      MOSAICCTL_PATH, {"watch", "--url", "http://127.0.0.1:" + std::to_string(engine->port()), "--timeout", "10s", id},
-      nullptr, &out_pipe, nullptr);
+  auto handle =
+      Poco::Process::launch(MOSAICCTL_PATH,
+                            {"watch", "--url", "http://127.0.0.1:" + std::to_string(engine->port()),
+                             "--timeout", "10s", id},
+                            nullptr, &out_pipe, nullptr);
   Poco::PipeInputStream out(out_pipe);
   std::string text;
   Poco::StreamCopier::copyToString(out, text);
@@ -243,8 +252,9 @@ TEST(Delivery, MosaicctlWatchPrintsResultsUntilDone) {
   EXPECT_NE(text.find(R"("status":"done")"), std::string::npos) << text;
 
   auto unknown = Poco::Process::launch(
-      MOSAICCTL_PATH, {"watch", "--url", "http://127.0.0.1:" + std::to_string(engine->port()), "nope-nope"}, nullptr,
-      nullptr, nullptr);
+      MOSAICCTL_PATH,
+      {"watch", "--url", "http://127.0.0.1:" + std::to_string(engine->port()), "nope-nope"},
+      nullptr, nullptr, nullptr);
   EXPECT_EQ(unknown.wait(), 1);
 }
 

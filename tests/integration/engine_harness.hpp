@@ -1,13 +1,12 @@
 #pragma once
 // Starts the whole engine in-process on a free loopback port from a config written to a temp
 // folder, and talks to it over real sockets with Poco's HTTP client.
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -52,7 +51,8 @@ struct HttpReply {
 };
 
 inline HttpReply http_call(std::uint16_t port, const std::string& method, const std::string& target,
-                           const std::string& body = {}, std::map<std::string, std::string> headers = {}) {
+                           const std::string& body = {},
+                           std::map<std::string, std::string> headers = {}) {
   Poco::Net::HTTPClientSession session("127.0.0.1", port);
   session.setTimeout(Poco::Timespan(10, 0));
   Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
@@ -80,7 +80,8 @@ inline HttpReply http_call(std::uint16_t port, const std::string& method, const 
 class EngineUnderTest {
  public:
   static constexpr const char* kServerYaml = "server: { listen: 127.0.0.1:0, threads: 32 }\n";
-  EngineUnderTest(const std::string& downstreams_yaml, const std::map<std::string, std::string>& pipelines,
+  EngineUnderTest(const std::string& downstreams_yaml,
+                  const std::map<std::string, std::string>& pipelines,
                   const std::string& admin_yaml = "admin: { listen: 127.0.0.1:0 }\n",
                   const std::string& server_yaml = kServerYaml) {
     for (const auto& [name, text] : pipelines) folder_.write("pipelines/" + name, text);
@@ -95,9 +96,8 @@ class EngineUnderTest {
   static std::string config_text(const std::string& downstreams_yaml,
                                  const std::string& admin_yaml = "admin: { listen: 127.0.0.1:0 }\n",
                                  const std::string& server_yaml = kServerYaml) {
-    return server_yaml + admin_yaml +
-           "plugins: { paths: [" MOSAIC_PLUGIN_DIR "] }\n" + "downstreams:\n" + downstreams_yaml +
-           "pipelines: [pipelines/*.yaml]\n";
+    return server_yaml + admin_yaml + "plugins: { paths: [" MOSAIC_PLUGIN_DIR "] }\n" +
+           "downstreams:\n" + downstreams_yaml + "pipelines: [pipelines/*.yaml]\n";
   }
   std::uint16_t port() const { return engine_->port(); }
   std::uint16_t admin_port() const { return engine_->admin_port(); }
@@ -119,7 +119,8 @@ class EngineUnderTest {
 };
 
 inline std::int64_t ms_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
+      .count();
 }
 
 }  // namespace mosaic::testing

@@ -1,13 +1,12 @@
 // Logging and offload end to end: access lines and step lines of one request sharing its id and
 // its sampling decision, errors and partial answers always logged, a large downstream body and
 // answer going through the offload pool, and mosaicd reopening its log file on SIGHUP.
-#include <gtest/gtest.h>
-#include <signal.h>
-
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
+#include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
@@ -39,20 +38,25 @@ std::string field(const json::object& line, const char* key) {
 class LoggedEngine {
  public:
   explicit LoggedEngine(const std::string& sections) {
-    folder_.write("pipelines/ok.yaml", "endpoint: GET /ok/{id}\nsteps:\n  a: { call: fast, with: { body: { id: \"${params.id}\" } } }\n");
+    folder_.write("pipelines/ok.yaml",
+                  "endpoint: GET /ok/{id}\nsteps:\n  a: { call: fast, with: { body: { id: "
+                  "\"${params.id}\" } } }\n");
     folder_.write("pipelines/partial.yaml",
                   "endpoint: GET /partial\nsteps:\n  a: { call: fast, with: { body: 1 } }\n"
                   "  b: { call: fast, class: degradable, with: { fail: true } }\n");
-    folder_.write("pipelines/fail.yaml", "endpoint: GET /fail\nsteps:\n  a: { call: fast, with: { status: 500 } }\n");
+    folder_.write("pipelines/fail.yaml",
+                  "endpoint: GET /fail\nsteps:\n  a: { call: fast, with: { status: 500 } }\n");
     folder_.write("pipelines/big.yaml",
                   "endpoint: GET /big\nsteps:\n  a: { call: fast, with: { size: 300KiB } }\n"
                   "response: { count: \"${steps.a.count}\", items: \"${steps.a.items}\" }\n");
     const std::string config = folder_.write(
-        "mosaic.yaml", "server: { listen: 127.0.0.1:0, threads: 16 }\nadmin: { listen: 127.0.0.1:0 }\n"
-                       "plugins: { paths: [" MOSAIC_PLUGIN_DIR "] }\n"
-                       "downstreams:\n  fast: { plugin: mock, timeout: 500ms }\n"
-                       "pipelines: [pipelines/*.yaml]\n" +
-                           sections + "\n");
+        "mosaic.yaml",
+        "server: { listen: 127.0.0.1:0, threads: 16 }\nadmin: { listen: 127.0.0.1:0 }\n"
+        "plugins: { paths: [" MOSAIC_PLUGIN_DIR
+        "] }\n"
+        "downstreams:\n  fast: { plugin: mock, timeout: 500ms }\n"
+        "pipelines: [pipelines/*.yaml]\n" +
+            sections + "\n");
     config::Diagnostics diagnostics;
     engine_ = runtime::Engine::create(config, diagnostics);
     if (!engine_) throw std::runtime_error("engine did not start:\n" + diagnostics.str());
@@ -71,7 +75,8 @@ class LoggedEngine {
   std::unique_ptr<runtime::Engine> engine_;
 };
 
-std::map<std::string, std::vector<json::object>> by_request(const std::vector<json::object>& lines) {
+std::map<std::string, std::vector<json::object>> by_request(
+    const std::vector<json::object>& lines) {
   std::map<std::string, std::vector<json::object>> out;
   for (const auto& line : lines) {
     const std::string id = field(line, "request_id");
@@ -135,14 +140,17 @@ TEST(LoggingEndToEnd, ASampledRequestHasItsAccessLine) {
 TEST(OffloadEndToEnd, ALargeBodyAndAnswerGoThroughTheOffloadPool) {
   auto& done = metrics::Registry::global().counter("mosaic_offload_tasks_total", "",
                                                    {{"pool", "offload"}, {"outcome", "done"}});
-  LoggedEngine engine("logging: { level: off }\noffload: { threads: 1, queue: 4, threshold: 100KiB }");
+  LoggedEngine engine(
+      "logging: { level: off }\noffload: { threads: 1, queue: 4, threshold: 100KiB }");
   const auto before = done.value();
   auto reply = engine.get("/big");
   ASSERT_EQ(reply.status, 200) << reply.body;
   const Json body = reply.json();
-  EXPECT_EQ(body.at("count").as_int64(), static_cast<std::int64_t>(body.at("items").as_array().size()));
+  EXPECT_EQ(body.at("count").as_int64(),
+            static_cast<std::int64_t>(body.at("items").as_array().size()));
   EXPECT_GT(reply.body.size(), 250u * 1024);
-  EXPECT_EQ(done.value() - before, 2u);  // the mock's parse, then shaping and serializing the answer
+  EXPECT_EQ(done.value() - before,
+            2u);  // the mock's parse, then shaping and serializing the answer
 
   const auto small_before = done.value();
   EXPECT_EQ(engine.get("/ok/1").status, 200);
@@ -159,7 +167,8 @@ TEST(QueueWaitEndToEnd, EachConnectionsWaitForAThreadIsObservedOnce) {
   Poco::Net::HTTPClientSession session("127.0.0.1", engine.port());
   session.setKeepAlive(true);
   for (int i = 0; i < 3; ++i) {  // three requests, one keep-alive connection
-    Poco::Net::HTTPRequest request("GET", "/ok/" + std::to_string(i), Poco::Net::HTTPMessage::HTTP_1_1);
+    Poco::Net::HTTPRequest request("GET", "/ok/" + std::to_string(i),
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
     request.setKeepAlive(true);
     session.sendRequest(request);
     Poco::Net::HTTPResponse response;
@@ -172,7 +181,8 @@ TEST(QueueWaitEndToEnd, EachConnectionsWaitForAThreadIsObservedOnce) {
 
 TEST(MosaicdLogging, SighupReopensTheLogFile) {
   TempFolder dir;
-  dir.write("p.yaml", "endpoint: GET /hello\nsteps:\n  a: { call: svc, with: { body: { ok: true } } }\n");
+  dir.write("p.yaml",
+            "endpoint: GET /hello\nsteps:\n  a: { call: svc, with: { body: { ok: true } } }\n");
   const std::string log = dir.path() + "/mosaic.log";
   std::uint16_t port = 0;
   {
@@ -185,14 +195,15 @@ TEST(MosaicdLogging, SighupReopensTheLogFile) {
                          "] }\ndownstreams:\n  svc: { plugin: mock }\npipelines: [p.yaml]\n"
                          "logging: { sample_rate: 1.0, sink: \"file:mosaic.log\" }\n");
   Poco::ProcessHandle handle = Poco::Process::launch(MOSAICD_PATH, {"--config", config});
-  auto wait_for = [](const std::function<bool()>& ready) {  // calls `ready` until true, at most 10 s
-    const auto until = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < until) {
-      if (ready()) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
-  };
+  auto wait_for =
+      [](const std::function<bool()>& ready) {  // calls `ready` until true, at most 10 s
+        const auto until = std::chrono::steady_clock::now() + 10s;
+        while (std::chrono::steady_clock::now() < until) {
+          if (ready()) return true;
+          std::this_thread::sleep_for(20ms);
+        }
+        return false;
+      };
   auto has_request = [](const std::string& path, const std::string& id) {
     for (const auto& line : read_lines(path)) {
       if (field(line, "request_id") == id && field(line, "message") == "request") return true;
@@ -201,7 +212,8 @@ TEST(MosaicdLogging, SighupReopensTheLogFile) {
   };
   ASSERT_TRUE(wait_for([&] {
     try {
-      return http_call(port, "GET", "/hello", {}, {{"X-Request-Id", "before-rotation"}}).status == 200;
+      return http_call(port, "GET", "/hello", {}, {{"X-Request-Id", "before-rotation"}}).status ==
+             200;
     } catch (...) {
       return false;
     }

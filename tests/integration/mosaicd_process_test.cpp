@@ -1,15 +1,14 @@
 // The real binaries: mosaicd refusing bad configs and plugins at startup, draining on SIGTERM,
 // and mosaicctl validate's exit codes.
-#include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <future>
 #include <thread>
@@ -40,13 +39,15 @@ ProcessResult run_process(const std::string& path, const std::vector<std::string
   return result;
 }
 
-std::string mock_config(const std::string& plugin_dirs, const std::string& plugin, std::uint16_t port = 0) {
-  return "server: { listen: 127.0.0.1:" + std::to_string(port) +
-         " }\nplugins: { paths: [" + plugin_dirs + "] }\ndownstreams:\n  svc: { plugin: " + plugin +
+std::string mock_config(const std::string& plugin_dirs, const std::string& plugin,
+                        std::uint16_t port = 0) {
+  return "server: { listen: 127.0.0.1:" + std::to_string(port) + " }\nplugins: { paths: [" +
+         plugin_dirs + "] }\ndownstreams:\n  svc: { plugin: " + plugin +
          ", config: { latency: 300ms } }\npipelines: [p.yaml]\nadmin: { listen: 127.0.0.1:0 }\n";
 }
 
-const char* kPipeline = "endpoint: GET /slow\nsteps:\n  a: { call: svc, with: { body: { ok: true } } }\n";
+const char* kPipeline =
+    "endpoint: GET /slow\nsteps:\n  a: { call: svc, with: { body: { ok: true } } }\n";
 
 TEST(MosaicdProcess, AMissingPluginIsAClearStartupError) {
   TempFolder dir;
@@ -55,17 +56,21 @@ TEST(MosaicdProcess, AMissingPluginIsAClearStartupError) {
   auto result = run_process(MOSAICD_PATH, {"--config", config});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find(config + ":4:"), std::string::npos) << result.err;
-  EXPECT_NE(result.err.find("plugin 'nope' not found in: " MOSAIC_PLUGIN_DIR), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("plugin 'nope' not found in: " MOSAIC_PLUGIN_DIR), std::string::npos)
+      << result.err;
   EXPECT_NE(result.err.find("not starting"), std::string::npos) << result.err;
 }
 
 TEST(MosaicdProcess, APluginBuiltForAnotherAbiIsRefusedWithBothVersions) {
   TempFolder dir;
   dir.write("p.yaml", kPipeline);
-  const std::string config = dir.write("mosaic.yaml", mock_config(MOSAIC_TEST_PLUGIN_DIR, "wrong_abi"));
+  const std::string config =
+      dir.write("mosaic.yaml", mock_config(MOSAIC_TEST_PLUGIN_DIR, "wrong_abi"));
   auto result = run_process(MOSAICD_PATH, {"--config", config});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.err.find(std::string(MOSAIC_TEST_PLUGIN_DIR) + "/wrong_abi.so"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(std::string(MOSAIC_TEST_PLUGIN_DIR) + "/wrong_abi.so"),
+            std::string::npos)
+      << result.err;
   EXPECT_NE(result.err.find("ABI version mismatch"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("99"), std::string::npos) << result.err;
 }
@@ -76,7 +81,8 @@ TEST(MosaicdProcess, AnInvalidConfigIsRefusedWithFileLineColumn) {
   const std::string config = dir.write("mosaic.yaml", mock_config(MOSAIC_PLUGIN_DIR, "mock"));
   auto result = run_process(MOSAICD_PATH, {"--config", config});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.err.find(dir.path() + "/p.yaml:3:19: unknown key 'clas'"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(dir.path() + "/p.yaml:3:19: unknown key 'clas'"), std::string::npos)
+      << result.err;
 }
 
 TEST(MosaicctlValidate, ExitCodesAndMessages) {
@@ -93,7 +99,9 @@ TEST(MosaicctlValidate, ExitCodesAndMessages) {
   const std::string bad = dir.write("bad.yaml", text);
   auto failed = run_process(MOSAICCTL_PATH, {"validate", bad});
   EXPECT_EQ(failed.exit_code, 1);
-  EXPECT_NE(failed.err.find(dir.path() + "/q.yaml:3:14: unknown downstream 'ghost'"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find(dir.path() + "/q.yaml:3:14: unknown downstream 'ghost'"),
+            std::string::npos)
+      << failed.err;
 }
 
 TEST(MosaicdProcess, SigtermLetsRequestsInFlightFinishThenExitsZero) {
@@ -107,13 +115,15 @@ TEST(MosaicdProcess, SigtermLetsRequestsInFlightFinishThenExitsZero) {
   dir.write("p.yaml", kPipeline);
   const std::string config = dir.write("mosaic.yaml", mock_config(MOSAIC_PLUGIN_DIR, "mock", port));
   Poco::Pipe err_pipe;
-  Poco::ProcessHandle handle = Poco::Process::launch(MOSAICD_PATH, {"--config", config}, nullptr, nullptr, &err_pipe);
+  Poco::ProcessHandle handle =
+      Poco::Process::launch(MOSAICD_PATH, {"--config", config}, nullptr, nullptr, &err_pipe);
   Poco::PipeInputStream err(err_pipe);
   std::string first_line;
   std::getline(err, first_line);  // "mosaicd listening"
   ASSERT_NE(first_line.find("mosaicd listening"), std::string::npos) << first_line;
 
-  auto in_flight = std::async(std::launch::async, [port] { return http_call(port, "GET", "/slow"); });
+  auto in_flight =
+      std::async(std::launch::async, [port] { return http_call(port, "GET", "/slow"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   ::kill(handle.id(), SIGTERM);
   auto reply = in_flight.get();
@@ -132,7 +142,8 @@ TEST(MosaicdProcess, SigtermUnderLoadFinishesEveryRequestInFlightAndExitsZeroWit
   dir.write("p.yaml", kPipeline);
   const std::string config = dir.write("mosaic.yaml", mock_config(MOSAIC_PLUGIN_DIR, "mock", port));
   Poco::Pipe err_pipe;
-  Poco::ProcessHandle handle = Poco::Process::launch(MOSAICD_PATH, {"--config", config}, nullptr, nullptr, &err_pipe);
+  Poco::ProcessHandle handle =
+      Poco::Process::launch(MOSAICD_PATH, {"--config", config}, nullptr, nullptr, &err_pipe);
   Poco::PipeInputStream err(err_pipe);
   std::string first_line;
   std::getline(err, first_line);
@@ -142,7 +153,8 @@ TEST(MosaicdProcess, SigtermUnderLoadFinishesEveryRequestInFlightAndExitsZeroWit
   constexpr int kClients = 24;
   std::vector<std::future<HttpReply>> in_flight;
   for (int i = 0; i < kClients; ++i) {
-    in_flight.push_back(std::async(std::launch::async, [port] { return http_call(port, "GET", "/slow"); }));
+    in_flight.push_back(
+        std::async(std::launch::async, [port] { return http_call(port, "GET", "/slow"); }));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(120));
   const auto signalled = std::chrono::steady_clock::now();

@@ -24,31 +24,43 @@ Reply json_reply(const std::string& body, std::chrono::milliseconds delay = {}) 
 class DashboardTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    users_.route("/auth/7", [](const RecordedRequest&) { return json_reply(R"({"token":"t-7"})"); });
-    users_.route("/profile/7", [](const RecordedRequest&) { return json_reply(R"({"name":"Ada","segment":"gold"})"); });
+    users_.route("/auth/7",
+                 [](const RecordedRequest&) { return json_reply(R"({"token":"t-7"})"); });
+    users_.route("/profile/7", [](const RecordedRequest&) {
+      return json_reply(R"({"name":"Ada","segment":"gold"})");
+    });
     users_.route("/orders/7", [](const RecordedRequest&) { return json_reply(R"([{"id":1}])"); });
     users_.route("/recommendations/7", [](const RecordedRequest&) {
       return json_reply(R"(["b-1"])", std::chrono::milliseconds(300));
     });
   }
 
-  std::unique_ptr<EngineUnderTest> start(const std::string& orders_extra = {}, const std::string& deadline = "1500ms",
+  std::unique_ptr<EngineUnderTest> start(const std::string& orders_extra = {},
+                                         const std::string& deadline = "1500ms",
                                          const std::string& profile_class = "critical") {
-    const std::string downstreams = "  users:\n    plugin: http\n    timeout: 800ms\n    config: { base_url: \"" +
-                                    users_.base_url() + "\", max_connections: 50 }\n";
-    const std::string pipeline = "endpoint: GET /dashboard/{userId}\ndeadline: " + deadline +
-                                 "\nsteps:\n"
-                                 "  auth:     { call: users, class: critical,   with: { path: \"/auth/${params.userId}\" } }\n"
-                                 "  profile:  { call: users, class: " + profile_class +
-                                 ", with: { path: \"/profile/${params.userId}\" } }\n"
-                                 "  orders:   { call: users, class: degradable, timeout: 300ms, with: { path: \"/orders/${params.userId}\"" +
-                                 orders_extra +
-                                 " } }\n"
-                                 "  recs:     { call: users, class: background, with: { path: \"/recommendations/${params.userId}\", query: { segment: \"${steps.profile.segment}\" } } }\n"
-                                 "response:\n"
-                                 "  user: { auth: \"${steps.auth}\", profile: \"${steps.profile}\" }\n"
-                                 "  orders: \"${steps.orders}\"\n";
-    return std::make_unique<EngineUnderTest>(downstreams, std::map<std::string, std::string>{{"dashboard.yaml", pipeline}});
+    const std::string downstreams =
+        "  users:\n    plugin: http\n    timeout: 800ms\n    config: { base_url: \"" +
+        users_.base_url() + "\", max_connections: 50 }\n";
+    const std::string pipeline =
+        "endpoint: GET /dashboard/{userId}\ndeadline: " + deadline +
+        "\nsteps:\n"
+        "  auth:     { call: users, class: critical,   with: { path: \"/auth/${params.userId}\" } "
+        "}\n"
+        "  profile:  { call: users, class: " +
+        profile_class +
+        ", with: { path: \"/profile/${params.userId}\" } }\n"
+        "  orders:   { call: users, class: degradable, timeout: 300ms, with: { path: "
+        "\"/orders/${params.userId}\"" +
+        orders_extra +
+        " } }\n"
+        "  recs:     { call: users, class: background, with: { path: "
+        "\"/recommendations/${params.userId}\", query: { segment: \"${steps.profile.segment}\" } } "
+        "}\n"
+        "response:\n"
+        "  user: { auth: \"${steps.auth}\", profile: \"${steps.profile}\" }\n"
+        "  orders: \"${steps.orders}\"\n";
+    return std::make_unique<EngineUnderTest>(
+        downstreams, std::map<std::string, std::string>{{"dashboard.yaml", pipeline}});
   }
 
   TestHttpServer users_;

@@ -2,9 +2,8 @@
 // downstreams (test HTTP servers on loopback): a hung degradable downstream cannot starve the
 // critical path; a full bulkhead sheds; a breaker opens, fails fast and closes again; retries
 // rescue idempotent calls within their budget; a hedge wins and its loser's socket is closed.
-#include <gtest/gtest.h>
-
 #include <Poco/Net/HTTPClientSession.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <map>
@@ -51,11 +50,12 @@ class Engine {
  public:
   Engine(const std::string& downstreams, const std::string& pipeline, int server_threads = 32) {
     folder_.write("pipelines/page.yaml", pipeline);
-    const std::string config =
-        folder_.write("mosaic.yaml", "server: { listen: 127.0.0.1:0, threads: " + std::to_string(server_threads) +
-                                         " }\nadmin: { listen: 127.0.0.1:0 }\nplugins: { paths: [" MOSAIC_PLUGIN_DIR
-                                         "] }\ndownstreams:\n" +
-                                         downstreams + "pipelines: [pipelines/*.yaml]\n");
+    const std::string config = folder_.write(
+        "mosaic.yaml",
+        "server: { listen: 127.0.0.1:0, threads: " + std::to_string(server_threads) +
+            " }\nadmin: { listen: 127.0.0.1:0 }\nplugins: { paths: [" MOSAIC_PLUGIN_DIR
+            "] }\ndownstreams:\n" +
+            downstreams + "pipelines: [pipelines/*.yaml]\n");
     config::Diagnostics diagnostics;
     runtime::EngineOptions options;
     options.log.off = true;
@@ -71,10 +71,10 @@ class Engine {
   std::unique_ptr<runtime::Engine> engine_;
 };
 
-std::string http_downstream(const std::string& name, const TestHttpServer& server, const std::string& timeout,
-                            const std::string& extra = {}) {
-  return "  " + name + ":\n    plugin: http\n    timeout: " + timeout + "\n" + extra + "    config: { base_url: \"" +
-         server.base_url() + "\", max_connections: 128 }\n";
+std::string http_downstream(const std::string& name, const TestHttpServer& server,
+                            const std::string& timeout, const std::string& extra = {}) {
+  return "  " + name + ":\n    plugin: http\n    timeout: " + timeout + "\n" + extra +
+         "    config: { base_url: \"" + server.base_url() + "\", max_connections: 128 }\n";
 }
 
 // A page with a critical step on `users` and a degradable one on `orders`.
@@ -147,14 +147,16 @@ TEST(ResilienceIsolation, AHungDegradableDownstreamDoesNotStarveTheCriticalPath)
   TestHttpServer orders;
   std::atomic<bool> hung{false};
   users.route("/user", [](const RecordedRequest&) { return ok_reply(R"({"name":"Ada"})"); });
-  orders.route("/orders", [&](const RecordedRequest&) { return hung ? hang_reply() : ok_reply("[1,2,3]"); });
+  orders.route("/orders",
+               [&](const RecordedRequest&) { return hung ? hang_reply() : ok_reply("[1,2,3]"); });
   // The breaker is off: the bulkhead alone must keep the hung downstream to its 8 slots.
   // users has all the time it could want: on a busy machine a slow healthy call is not the point.
-  Engine engine(http_downstream("users", users, "4s") +
-                    http_downstream("orders", orders, "200ms",
-                                    "    bulkhead: { max_concurrent: 8, max_queue: 8, queue_timeout: 20ms }\n"
-                                    "    breaker: off\n"),
-                page_pipeline(), /*server_threads=*/128);
+  Engine engine(
+      http_downstream("users", users, "4s") +
+          http_downstream("orders", orders, "200ms",
+                          "    bulkhead: { max_concurrent: 8, max_queue: 8, queue_timeout: 20ms }\n"
+                          "    breaker: off\n"),
+      page_pipeline(), /*server_threads=*/128);
   constexpr int kClients = 64;
   load(engine.port(), kClients, 300ms);  // warm up: threads, pools, connections
 
@@ -167,10 +169,12 @@ TEST(ResilienceIsolation, AHungDegradableDownstreamDoesNotStarveTheCriticalPath)
   EXPECT_TRUE(healthy.other.empty()) << healthy.mix();
   EXPECT_TRUE(degraded.other.empty()) << degraded.mix();
   EXPECT_GT(healthy.ok, 200u);
-  EXPECT_GE(degraded.throughput(), 0.5 * healthy.throughput()) << healthy.mix() << " vs " << degraded.mix();
+  EXPECT_GE(degraded.throughput(), 0.5 * healthy.throughput())
+      << healthy.mix() << " vs " << degraded.mix();
   // The hung downstream never held more than its bulkhead's slots (one socket each).
   EXPECT_LE(orders.peak_open_connections(), 8u + 8u);  // + sockets the server has yet to see closed
-  EXPECT_GT(counter("mosaic_bulkhead_shed_total", {{"downstream", "orders"}, {"cause", "full"}}), 0u);
+  EXPECT_GT(counter("mosaic_bulkhead_shed_total", {{"downstream", "orders"}, {"cause", "full"}}),
+            0u);
 }
 
 TEST(ResilienceBulkhead, AFullBulkheadShedsAtOnceAndTheStepIsDegraded) {
@@ -178,13 +182,15 @@ TEST(ResilienceBulkhead, AFullBulkheadShedsAtOnceAndTheStepIsDegraded) {
   TestHttpServer slow;
   users.route("/user", [](const RecordedRequest&) { return ok_reply(); });
   slow.route("/orders", [](const RecordedRequest&) { return hang_reply(); });
-  Engine engine(http_downstream("users", users, "500ms") +
-                    http_downstream("slow_orders", slow, "400ms",
-                                    "    bulkhead: { max_concurrent: 1, max_queue: 0 }\n    breaker: off\n"),
-                "endpoint: GET /page/{id}\ndeadline: 2s\nsteps:\n"
-                "  user:   { call: users, with: { path: /user } }\n"
-                "  orders: { call: slow_orders, class: degradable, with: { path: /orders } }\n");
-  const auto shed_before = counter("mosaic_bulkhead_shed_total", {{"downstream", "slow_orders"}, {"cause", "full"}});
+  Engine engine(
+      http_downstream("users", users, "500ms") +
+          http_downstream("slow_orders", slow, "400ms",
+                          "    bulkhead: { max_concurrent: 1, max_queue: 0 }\n    breaker: off\n"),
+      "endpoint: GET /page/{id}\ndeadline: 2s\nsteps:\n"
+      "  user:   { call: users, with: { path: /user } }\n"
+      "  orders: { call: slow_orders, class: degradable, with: { path: /orders } }\n");
+  const auto shed_before =
+      counter("mosaic_bulkhead_shed_total", {{"downstream", "slow_orders"}, {"cause", "full"}});
   HttpReply first;
   std::thread holder([&] { first = engine.get("/page/1"); });
   ASSERT_TRUE(slow.wait_for_hanging(1, 3s));
@@ -197,7 +203,9 @@ TEST(ResilienceBulkhead, AFullBulkheadShedsAtOnceAndTheStepIsDegraded) {
   EXPECT_LT(took, 300) << "a shed call does not wait for the step's timeout";
   ASSERT_EQ(first.status, 200) << first.body;
   EXPECT_EQ(first.json().at("_meta").at("degraded").at("orders"), "timeout");
-  EXPECT_EQ(counter("mosaic_bulkhead_shed_total", {{"downstream", "slow_orders"}, {"cause", "full"}}), shed_before + 1);
+  EXPECT_EQ(
+      counter("mosaic_bulkhead_shed_total", {{"downstream", "slow_orders"}, {"cause", "full"}}),
+      shed_before + 1);
   EXPECT_EQ(slow.requests().size(), 1u);
 }
 
@@ -206,16 +214,19 @@ TEST(ResilienceBreaker, OpensOnFailuresFailsFastThenHalfOpensAndClosesWhenTheDow
   TestHttpServer flaky;
   std::atomic<bool> failing{true};
   users.route("/user", [](const RecordedRequest&) { return ok_reply(); });
-  flaky.route("/orders", [&](const RecordedRequest&) { return failing ? status_reply(503) : ok_reply("[1]"); });
-  Engine engine(
-      http_downstream("users", users, "500ms") +
-          http_downstream("flaky_orders", flaky, "500ms",
-                          "    breaker: { min_calls: 4, failure_ratio: 0.5, open_for: 300ms, half_open_calls: 1 }\n"),
-      "endpoint: GET /page/{id}\ndeadline: 2s\nsteps:\n"
-      "  user:   { call: users, with: { path: /user } }\n"
-      "  orders: { call: flaky_orders, class: degradable, with: { path: /orders } }\n");
+  flaky.route("/orders", [&](const RecordedRequest&) {
+    return failing ? status_reply(503) : ok_reply("[1]");
+  });
+  Engine engine(http_downstream("users", users, "500ms") +
+                    http_downstream("flaky_orders", flaky, "500ms",
+                                    "    breaker: { min_calls: 4, failure_ratio: 0.5, open_for: "
+                                    "300ms, half_open_calls: 1 }\n"),
+                "endpoint: GET /page/{id}\ndeadline: 2s\nsteps:\n"
+                "  user:   { call: users, with: { path: /user } }\n"
+                "  orders: { call: flaky_orders, class: degradable, with: { path: /orders } }\n");
   auto transitions = [](const char* to) {
-    return counter("mosaic_breaker_transitions_total", {{"downstream", "flaky_orders"}, {"to", to}});
+    return counter("mosaic_breaker_transitions_total",
+                   {{"downstream", "flaky_orders"}, {"to", to}});
   };
   const auto opened_before = transitions("open");
   const auto half_before = transitions("half_open");
@@ -231,15 +242,21 @@ TEST(ResilienceBreaker, OpensOnFailuresFailsFastThenHalfOpensAndClosesWhenTheDow
   const std::size_t calls_when_opened = flaky.requests().size();
   for (int i = 0; i < 5; ++i) EXPECT_EQ(orders_reason(engine.get("/page/1")), "circuit_open");
   EXPECT_EQ(flaky.requests().size(), calls_when_opened);
-  EXPECT_EQ(metrics::Registry::global().gauge("mosaic_breaker_state", "", {{"downstream", "flaky_orders"}}).value(), 2);
+  EXPECT_EQ(metrics::Registry::global()
+                .gauge("mosaic_breaker_state", "", {{"downstream", "flaky_orders"}})
+                .value(),
+            2);
 
   failing = false;
-  std::this_thread::sleep_for(350ms);  // open_for
+  std::this_thread::sleep_for(350ms);                     // open_for
   EXPECT_EQ(orders_reason(engine.get("/page/1")), "ok");  // the probe
   EXPECT_EQ(transitions("half_open"), half_before + 1);
   EXPECT_EQ(transitions("closed"), closed_before + 1);
   EXPECT_EQ(orders_reason(engine.get("/page/1")), "ok");
-  EXPECT_EQ(metrics::Registry::global().gauge("mosaic_breaker_state", "", {{"downstream", "flaky_orders"}}).value(), 0);
+  EXPECT_EQ(metrics::Registry::global()
+                .gauge("mosaic_breaker_state", "", {{"downstream", "flaky_orders"}})
+                .value(),
+            0);
 }
 
 TEST(ResilienceRetry, AnIdempotentCallIsRetriedAPostIsNotAndTheBudgetRunsOut) {
@@ -248,21 +265,26 @@ TEST(ResilienceRetry, AnIdempotentCallIsRetriedAPostIsNotAndTheBudgetRunsOut) {
   std::atomic<int> seen{0};
   users.route("/user", [](const RecordedRequest&) { return ok_reply(); });
   // /orders fails twice, then answers; /down always fails.
-  flaky.route("/orders", [&](const RecordedRequest&) { return ++seen <= 2 ? status_reply(503) : ok_reply("[7]"); });
+  flaky.route("/orders", [&](const RecordedRequest&) {
+    return ++seen <= 2 ? status_reply(503) : ok_reply("[7]");
+  });
   flaky.route("/down", [](const RecordedRequest&) { return status_reply(503); });
-  Engine engine(http_downstream("users", users, "500ms") +
-                    http_downstream("retried_orders", flaky, "800ms",
-                                    "    retry: { attempts: 3, backoff: 1ms, max_backoff: 5ms, budget: 2 }\n"
-                                    "    breaker: off\n") +
-                    http_downstream("thrifty_orders", flaky, "800ms",
-                                    "    retry: { attempts: 2, backoff: 1ms, max_backoff: 5ms, budget: 0.1 }\n"
-                                    "    breaker: off\n"),
-                "endpoint: GET /page/{id}\ndeadline: 2s\nsteps:\n"
-                "  user:   { call: users, with: { path: /user } }\n"
-                "  orders: { call: retried_orders, class: degradable, with: { path: /orders } }\n"
-                "  post:   { call: retried_orders, class: degradable, after: [orders], "
-                "with: { method: POST, path: /down } }\n"
-                "  down:   { call: thrifty_orders, class: degradable, after: [post], with: { path: /down } }\n");
+  Engine engine(
+      http_downstream("users", users, "500ms") +
+          http_downstream("retried_orders", flaky, "800ms",
+                          "    retry: { attempts: 3, backoff: 1ms, max_backoff: 5ms, budget: 2 }\n"
+                          "    breaker: off\n") +
+          http_downstream(
+              "thrifty_orders", flaky, "800ms",
+              "    retry: { attempts: 2, backoff: 1ms, max_backoff: 5ms, budget: 0.1 }\n"
+              "    breaker: off\n"),
+      "endpoint: GET /page/{id}\ndeadline: 2s\nsteps:\n"
+      "  user:   { call: users, with: { path: /user } }\n"
+      "  orders: { call: retried_orders, class: degradable, with: { path: /orders } }\n"
+      "  post:   { call: retried_orders, class: degradable, after: [orders], "
+      "with: { method: POST, path: /down } }\n"
+      "  down:   { call: thrifty_orders, class: degradable, after: [post], with: { path: /down } "
+      "}\n");
   const metrics::Labels retried{{"downstream", "retried_orders"}};
   const metrics::Labels thrifty{{"downstream", "thrifty_orders"}};
   const auto retries_before = counter("mosaic_retries_total", retried);
@@ -290,9 +312,12 @@ TEST(ResilienceHedge, TheHedgeAnswersAndTheHungFirstAttemptsSocketIsClosed) {
   TestHttpServer orders;
   std::atomic<int> seen{0};
   users.route("/user", [](const RecordedRequest&) { return ok_reply(); });
-  orders.route("/orders", [&](const RecordedRequest&) { return ++seen == 1 ? hang_reply() : ok_reply("[9]"); });
+  orders.route("/orders", [&](const RecordedRequest&) {
+    return ++seen == 1 ? hang_reply() : ok_reply("[9]");
+  });
   Engine engine(http_downstream("users", users, "500ms") +
-                    http_downstream("hedged_orders", orders, "1500ms", "    hedge: { after: 50ms, budget: 1 }\n"),
+                    http_downstream("hedged_orders", orders, "1500ms",
+                                    "    hedge: { after: 50ms, budget: 1 }\n"),
                 "endpoint: GET /page/{id}\ndeadline: 2s\nsteps:\n"
                 "  user:   { call: users, with: { path: /user } }\n"
                 "  orders: { call: hedged_orders, class: degradable, with: { path: /orders } }\n");
@@ -303,7 +328,8 @@ TEST(ResilienceHedge, TheHedgeAnswersAndTheHungFirstAttemptsSocketIsClosed) {
   const auto took = ms_since(start);
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(reply.json().at("orders"), (json::array{9})) << reply.body;
-  EXPECT_LT(took, 1000) << "the hedge answered; the first attempt's 1.5 s timeout was not waited for";
+  EXPECT_LT(took, 1000)
+      << "the hedge answered; the first attempt's 1.5 s timeout was not waited for";
   EXPECT_EQ(counter("mosaic_hedges_won_total", labels), won_before + 1);
   // The loser was cancelled for real: its socket was shut down and the server saw it close.
   EXPECT_TRUE(orders.wait_for_closed_by_client(1, 2s));

@@ -1,9 +1,8 @@
 // TLS through the whole engine: a pipeline over an https downstream (private CA), a missing
 // ca_file reported at its line and column, and the public listener serving https.
-#include <gtest/gtest.h>
-
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPSClientSession.h>
+#include <gtest/gtest.h>
 
 #include "engine_harness.hpp"
 #include "tls_test_server.hpp"
@@ -12,11 +11,13 @@ namespace mosaic::testing {
 namespace {
 
 const std::map<std::string, std::string> kPipeline = {
-    {"p.yaml", "endpoint: GET /secure\nsteps:\n  a: { call: svc, class: critical, with: { path: \"/json\" } }\n"}};
+    {"p.yaml",
+     "endpoint: GET /secure\nsteps:\n  a: { call: svc, class: critical, with: { path: \"/json\" } "
+     "}\n"}};
 
 std::string downstream(const std::string& base_url, const std::string& ca_file) {
-  return "  svc:\n    plugin: http\n    config:\n      base_url: \"" + base_url + "\"\n      tls: { ca_file: \"" +
-         ca_file + "\" }\n";
+  return "  svc:\n    plugin: http\n    config:\n      base_url: \"" + base_url +
+         "\"\n      tls: { ca_file: \"" + ca_file + "\" }\n";
 }
 
 TEST(Tls, PipelineOverAnHttpsDownstream) {
@@ -54,19 +55,20 @@ TEST(Tls, MissingCaFileIsAnErrorAtItsLine) {
   // Line 9 is the `tls:` line (server, admin, plugins, downstreams, svc, plugin, config and
   // base_url come first); the error points into it, at ca_file.
   EXPECT_NE(diagnostics.str().find(config + ":9:"), std::string::npos) << diagnostics.str();
-  EXPECT_NE(diagnostics.str().find("cannot read '" + missing + "'"), std::string::npos) << diagnostics.str();
+  EXPECT_NE(diagnostics.str().find("cannot read '" + missing + "'"), std::string::npos)
+      << diagnostics.str();
 }
 
 TEST(Tls, ListenerServesHttps) {
   TestCertificates certs;
   TlsTestServer downstream_server({certs.file("server.pem"), certs.file("server.key"), ""});
-  const std::string server_yaml = "server: { listen: 127.0.0.1:0, threads: 8, tls: { cert_file: \"" +
-                                  certs.file("server.pem") + "\", key_file: \"" + certs.file("server.key") +
-                                  "\" } }\n";
+  const std::string server_yaml =
+      "server: { listen: 127.0.0.1:0, threads: 8, tls: { cert_file: \"" + certs.file("server.pem") +
+      "\", key_file: \"" + certs.file("server.key") + "\" } }\n";
   EngineUnderTest engine(downstream(downstream_server.base_url(), certs.file("ca.pem")), kPipeline,
                          "admin: { listen: 127.0.0.1:0 }\n", server_yaml);
-  Poco::Net::Context::Ptr context =
-      new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, certs.file("ca.pem"), Poco::Net::Context::VERIFY_RELAXED);
+  Poco::Net::Context::Ptr context = new Poco::Net::Context(
+      Poco::Net::Context::TLS_CLIENT_USE, certs.file("ca.pem"), Poco::Net::Context::VERIFY_RELAXED);
   Poco::Net::HTTPSClientSession session("127.0.0.1", engine.port(), context);
   session.setTimeout(Poco::Timespan(10, 0));
   Poco::Net::HTTPRequest request("GET", "/secure", Poco::Net::HTTPMessage::HTTP_1_1);
@@ -84,13 +86,16 @@ TEST(Tls, ListenerCertificateMustBeReadable) {
   TempFolder folder;
   folder.write("pipelines/p.yaml", kPipeline.at("p.yaml"));
   const std::string config = folder.write(
-      "mosaic.yaml", EngineUnderTest::config_text(downstream("https://127.0.0.1:1", "/nope"), "admin: { listen: 127.0.0.1:0 }\n",
-                                                  "server: { listen: 127.0.0.1:0, tls: { cert_file: missing.pem, key_file: k.pem } }\n"));
+      "mosaic.yaml",
+      EngineUnderTest::config_text(
+          downstream("https://127.0.0.1:1", "/nope"), "admin: { listen: 127.0.0.1:0 }\n",
+          "server: { listen: 127.0.0.1:0, tls: { cert_file: missing.pem, key_file: k.pem } }\n"));
   config::Diagnostics diagnostics;
   runtime::EngineOptions options;
   options.log.off = true;
   ASSERT_FALSE(runtime::Engine::create(config, diagnostics, options));
-  EXPECT_NE(diagnostics.str().find(config + ":1:50: cannot read cert_file '" + folder.path() + "/missing.pem'"),
+  EXPECT_NE(diagnostics.str().find(config + ":1:50: cannot read cert_file '" + folder.path() +
+                                   "/missing.pem'"),
             std::string::npos)
       << diagnostics.str();
 }

@@ -7,8 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <exception>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -98,14 +98,17 @@ class FakeCallContext final : public CallContext {
       std::unique_lock inner(mutex_);
       callbacks_.erase(id);
       // Like the engine's cancel source: wait for the callback if it runs on another thread.
-      changed_.wait(inner, [&] { return !running_.count(id) || running_thread_ == std::this_thread::get_id(); });
+      changed_.wait(inner, [&] {
+        return !running_.count(id) || running_thread_ == std::this_thread::get_id();
+      });
     });
   }
 
   bool wait_for(Clock::duration duration) override {
     std::unique_lock lock(mutex_);
     const auto until = std::min(Clock::now() + duration, deadline_);
-    changed_.wait_until(lock, until, [&] { return explicitly_cancelled_ || fired_ || Clock::now() >= until; });
+    changed_.wait_until(lock, until,
+                        [&] { return explicitly_cancelled_ || fired_ || Clock::now() >= until; });
     return !cancelled_locked();
   }
 
@@ -121,7 +124,9 @@ class FakeCallContext final : public CallContext {
     offload_refusal_ = std::move(refusal);
     before_offload_ = std::move(before_run);
   }
-  bool should_offload(std::size_t bytes) const override { return offload_threshold_ && bytes >= *offload_threshold_; }
+  bool should_offload(std::size_t bytes) const override {
+    return offload_threshold_ && bytes >= *offload_threshold_;
+  }
   std::optional<Failure> offload(std::function<void()> fn) override {
     ++offloaded_;
     if (offload_refusal_) return offload_refusal_;
@@ -165,7 +170,9 @@ class FakeCallContext final : public CallContext {
   }
 
  private:
-  bool cancelled_locked() const { return explicitly_cancelled_ || fired_ || Clock::now() >= deadline_; }
+  bool cancelled_locked() const {
+    return explicitly_cancelled_ || fired_ || Clock::now() >= deadline_;
+  }
 
   void fire(bool explicit_cancel) {
     std::map<std::uint64_t, std::function<void()>> to_run;

@@ -24,7 +24,8 @@ namespace mosaic::testing {
 
 class MemcachedProcess {
  public:
-  explicit MemcachedProcess(std::uint16_t port = 0, std::size_t memory_mb = 64) : memory_mb_(memory_mb) {
+  explicit MemcachedProcess(std::uint16_t port = 0, std::size_t memory_mb = 64)
+      : memory_mb_(memory_mb) {
     port_ = port != 0 ? port : free_port();
     start();
   }
@@ -76,8 +77,19 @@ class MemcachedProcess {
 
  private:
   void start() {
-    std::vector<std::string> args = {"memcached", "-l", "127.0.0.1", "-p", std::to_string(port_), "-U", "0",
-                                     "-m", std::to_string(memory_mb_), "-c", "4096", "-t", "2"};
+    std::vector<std::string> args = {"memcached",
+                                     "-l",
+                                     "127.0.0.1",
+                                     "-p",
+                                     std::to_string(port_),
+                                     "-U",
+                                     "0",
+                                     "-m",
+                                     std::to_string(memory_mb_),
+                                     "-c",
+                                     "4096",
+                                     "-t",
+                                     "2"};
     if (::geteuid() == 0) {
       // memcached refuses root without -u; "-u root" keeps the credentials unchanged, which keeps
       // PR_SET_PDEATHSIG (dropping to another user would clear it).

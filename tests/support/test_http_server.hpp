@@ -20,15 +20,20 @@
 //   /chunked/<n>      200 the same, chunked
 //   /delay/<ms>       200 {"ok":true} after <ms>
 //   anything else     404 {"error":"not found"}
+#include <Poco/Exception.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <signal.h>
 
 #include <algorithm>
-#include <cctype>
-#include <cstdio>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,12 +44,6 @@
 #include <utility>
 #include <vector>
 
-#include <Poco/Exception.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/StreamSocket.h>
-
 #include "mosaic/json.hpp"
 
 namespace mosaic::testing {
@@ -54,12 +53,13 @@ struct RecordedRequest {
   std::string method;
   std::string target;  // as sent: path and query
   std::string path;
-  std::string query;  // without '?'
+  std::string query;                           // without '?'
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 
   std::string header(std::string name) const {
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     auto it = headers.find(name);
     return it == headers.end() ? std::string() : it->second;
   }
@@ -82,11 +82,11 @@ class TestHttpServer {
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;
     Behavior behavior = Behavior::kRespond;
-    std::chrono::milliseconds delay{0};       // before anything is sent
-    std::chrono::milliseconds interval{50};   // kSlowBody
+    std::chrono::milliseconds delay{0};      // before anything is sent
+    std::chrono::milliseconds interval{50};  // kSlowBody
     bool chunked = false;
-    bool close_after = false;        // close after replying, without "Connection: close"
-    bool connection_close = false;   // say "Connection: close", then close
+    bool close_after = false;       // close after replying, without "Connection: close"
+    bool connection_close = false;  // say "Connection: close", then close
   };
   using Handler = std::function<Reply(const RecordedRequest&)>;
 
@@ -196,7 +196,8 @@ class TestHttpServer {
   void accept_loop() {
     while (!stopping()) {
       try {
-        if (!listener_.poll(Poco::Timespan(kTick.count() * 1000), Poco::Net::Socket::SELECT_READ)) continue;
+        if (!listener_.poll(Poco::Timespan(kTick.count() * 1000), Poco::Net::Socket::SELECT_READ))
+          continue;
         Poco::Net::StreamSocket socket = listener_.acceptConnection();
         std::lock_guard lock(mutex_);
         connections_.push_back(false);
@@ -229,7 +230,8 @@ class TestHttpServer {
     for (;;) {
       if (stopping()) return ReadResult::kStopping;
       try {
-        if (!socket.poll(Poco::Timespan(kTick.count() * 1000), Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
+        if (!socket.poll(Poco::Timespan(kTick.count() * 1000),
+                         Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
           if (once) return ReadResult::kNothing;
           continue;
         }
@@ -287,7 +289,8 @@ class TestHttpServer {
       std::size_t colon = h.find(':');
       if (colon == std::string::npos) continue;
       std::string name = h.substr(0, colon);
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       std::string value = h.substr(colon + 1);
       value.erase(0, value.find_first_not_of(" \t"));
       r.headers[name] = value;
@@ -297,22 +300,33 @@ class TestHttpServer {
 
   static std::string reason(int status) {
     switch (status) {
-      case 200: return "OK";
-      case 204: return "No Content";
-      case 404: return "Not Found";
-      case 500: return "Internal Server Error";
-      case 502: return "Bad Gateway";
-      case 503: return "Service Unavailable";
-      default: return "Status";
+      case 200:
+        return "OK";
+      case 204:
+        return "No Content";
+      case 404:
+        return "Not Found";
+      case 500:
+        return "Internal Server Error";
+      case 502:
+        return "Bad Gateway";
+      case 503:
+        return "Service Unavailable";
+      default:
+        return "Status";
     }
   }
 
   static std::string head_of(const Reply& reply, std::optional<std::size_t> content_length) {
-    std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " " + reason(reply.status) + "\r\n";
-    if (!reply.content_type.empty() && reply.status != 204) out += "Content-Type: " + reply.content_type + "\r\n";
+    std::string out =
+        "HTTP/1.1 " + std::to_string(reply.status) + " " + reason(reply.status) + "\r\n";
+    if (!reply.content_type.empty() && reply.status != 204)
+      out += "Content-Type: " + reply.content_type + "\r\n";
     for (const auto& [n, v] : reply.headers) out += n + ": " + v + "\r\n";
-    if (reply.chunked) out += "Transfer-Encoding: chunked\r\n";
-    else if (content_length) out += "Content-Length: " + std::to_string(*content_length) + "\r\n";
+    if (reply.chunked)
+      out += "Transfer-Encoding: chunked\r\n";
+    else if (content_length)
+      out += "Content-Length: " + std::to_string(*content_length) + "\r\n";
     if (reply.connection_close) out += "Connection: close\r\n";
     return out + "\r\n";
   }
@@ -379,7 +393,8 @@ class TestHttpServer {
   After answer(Poco::Net::StreamSocket& socket, const Reply& reply, std::string& buffer) {
     if (reply.delay.count() > 0 && !pause(reply.delay)) return After::kServerClose;
     switch (reply.behavior) {
-      case Behavior::kHang: return hang(socket, buffer);
+      case Behavior::kHang:
+        return hang(socket, buffer);
       case Behavior::kSlowBody: {
         // A failed send means the client went away (reset after its close).
         if (!send_all(socket, head_of(reply, reply.body.size()))) return After::kClientClosed;
@@ -397,8 +412,10 @@ class TestHttpServer {
       case Behavior::kGarbage:
         send_all(socket, reply.body);
         return After::kServerClose;
-      case Behavior::kCloseWithoutReply: return After::kServerClose;
-      case Behavior::kRespond: break;
+      case Behavior::kCloseWithoutReply:
+        return After::kServerClose;
+      case Behavior::kRespond:
+        break;
     }
     std::string out = head_of(reply, reply.body.size());
     if (reply.chunked) {
@@ -433,7 +450,8 @@ class TestHttpServer {
           break;
         }
       }
-      auto result = read_more(socket, buffer, /*once=*/true);  // back each tick to see release_hangs()
+      auto result =
+          read_more(socket, buffer, /*once=*/true);  // back each tick to see release_hangs()
       if (result == ReadResult::kClientClosed) {
         after = After::kClientClosed;
         break;
@@ -447,11 +465,13 @@ class TestHttpServer {
     if (after != After::kKeepOpen) return after;
     Reply ok;
     ok.body = R"({"released":true})";
-    return send_all(socket, head_of(ok, ok.body.size()) + ok.body) ? After::kKeepOpen : After::kServerClose;
+    return send_all(socket, head_of(ok, ok.body.size()) + ok.body) ? After::kKeepOpen
+                                                                   : After::kServerClose;
   }
 
   // Reads one request into `request`; kKeepOpen when there is one.
-  After read_request(Poco::Net::StreamSocket& socket, std::string& buffer, RecordedRequest& request) {
+  After read_request(Poco::Net::StreamSocket& socket, std::string& buffer,
+                     RecordedRequest& request) {
     std::size_t head_end;
     while ((head_end = buffer.find("\r\n\r\n")) == std::string::npos) {
       auto result = read_more(socket, buffer);

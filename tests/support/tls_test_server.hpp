@@ -9,6 +9,16 @@
 //   wronghost.pem / wronghost.key for wrong.example only, signed by ca
 //   client.pem / client.key       a client certificate signed by ca (mutual TLS)
 //   other-ca.pem                  a second CA that signed nothing the server shows
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/ThreadPool.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -21,17 +31,6 @@
 #include <string>
 #include <thread>
 
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/NetSSL.h>
-#include <Poco/Net/SecureServerSocket.h>
-#include <Poco/ThreadPool.h>
-
 namespace mosaic::testing {
 
 class TestCertificates {
@@ -43,7 +42,8 @@ class TestCertificates {
     std::filesystem::create_directories(dir_);
     make_ca("ca", "Mosaic Test CA");
     make_ca("other-ca", "Some Other CA");
-    make_leaf("server", "ca", "127.0.0.1", "subjectAltName=IP:127.0.0.1,DNS:localhost", "serverAuth");
+    make_leaf("server", "ca", "127.0.0.1", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+              "serverAuth");
     make_leaf("wronghost", "ca", "wrong.example", "subjectAltName=DNS:wrong.example", "serverAuth");
     make_leaf("client", "ca", "mosaic-client", "subjectAltName=DNS:mosaic-client", "clientAuth");
   }
@@ -60,16 +60,17 @@ class TestCertificates {
     if (std::system(full.c_str()) != 0) throw std::runtime_error("failed: " + command);
   }
   void make_ca(const std::string& name, const std::string& cn) const {
-    run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj '/CN=" + cn +
-        "' -keyout " + name + ".key -out " + name + ".pem");
+    run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "
+        "'/CN=" +
+        cn + "' -keyout " + name + ".key -out " + name + ".pem");
   }
   void make_leaf(const std::string& name, const std::string& ca, const std::string& cn,
                  const std::string& san, const std::string& usage) const {
     std::ofstream(dir_ / (name + ".ext")) << san << "\nextendedKeyUsage=" << usage << "\n";
-    run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=" + cn + "' -keyout " + name +
-        ".key -out " + name + ".csr");
-    run("openssl x509 -req -in " + name + ".csr -CA " + ca + ".pem -CAkey " + ca + ".key -CAcreateserial -days 30 -extfile " +
-        name + ".ext -out " + name + ".pem");
+    run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=" + cn +
+        "' -keyout " + name + ".key -out " + name + ".csr");
+    run("openssl x509 -req -in " + name + ".csr -CA " + ca + ".pem -CAkey " + ca +
+        ".key -CAcreateserial -days 30 -extfile " + name + ".ext -out " + name + ".pem");
   }
 
   std::filesystem::path dir_;
@@ -95,8 +96,8 @@ class TlsTestServer {
     params.certificateFile = options.cert_file;
     params.privateKeyFile = options.key_file;
     params.caLocation = options.client_ca_file;
-    params.verificationMode =
-        options.client_ca_file.empty() ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_STRICT;
+    params.verificationMode = options.client_ca_file.empty() ? Poco::Net::Context::VERIFY_NONE
+                                                             : Poco::Net::Context::VERIFY_STRICT;
     context_ = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
     context_->enableSessionCache(true, "mosaic-test");
     // Poco would also match the client certificate's names against the client's address.
@@ -107,7 +108,8 @@ class TlsTestServer {
     server_params->setKeepAlive(true);
     server_params->setMaxKeepAliveRequests(10000);
     server_params->setKeepAliveTimeout(Poco::Timespan(30, 0));
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), pool_, socket, server_params);
+    server_ =
+        std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), pool_, socket, server_params);
     server_->start();
   }
   ~TlsTestServer() {
@@ -129,7 +131,8 @@ class TlsTestServer {
   class Handler final : public Poco::Net::HTTPRequestHandler {
    public:
     explicit Handler(TlsTestServer& server) : server_(server) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) override {
       ++server_.requests_;
       if (request.getURI() == "/hang") {
         auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -150,7 +153,8 @@ class TlsTestServer {
   class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
    public:
     explicit Factory(TlsTestServer& server) : server_(server) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    Poco::Net::HTTPRequestHandler* createRequestHandler(
+        const Poco::Net::HTTPServerRequest&) override {
       return new Handler(server_);
     }
 

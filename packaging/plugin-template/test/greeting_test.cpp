@@ -1,14 +1,13 @@
 // Tests the downstream directly with a tiny fake CallContext (no engine, no server), then loads
 // greeting.so the way the engine does and checks what it exports.
 #include <dlfcn.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "greeting_downstream.hpp"
 #include "mosaic/sdk.hpp"
@@ -26,13 +25,15 @@ class NullLogger final : public mosaic::Logger {
 // Enough of the engine's context for one call on the test's thread.
 class FakeCallContext final : public mosaic::CallContext {
  public:
-  explicit FakeCallContext(std::chrono::milliseconds timeout = 1s) : deadline_(mosaic::Clock::now() + timeout) {}
+  explicit FakeCallContext(std::chrono::milliseconds timeout = 1s)
+      : deadline_(mosaic::Clock::now() + timeout) {}
 
   std::string_view request_id() const override { return "test-request-1"; }
   mosaic::Clock::time_point deadline() const override { return deadline_; }
   bool cancelled() const override { return cancelled_ || mosaic::Clock::now() >= deadline_; }
   mosaic::Failure interruption() const override {
-    return cancelled_ ? mosaic::Failure::Cancelled("cancelled by the test") : mosaic::Failure::Timeout("deadline");
+    return cancelled_ ? mosaic::Failure::Cancelled("cancelled by the test")
+                      : mosaic::Failure::Timeout("deadline");
   }
   mosaic::CancelRegistration on_cancel(std::function<void()> fn) override {
     if (cancelled()) fn();
@@ -54,14 +55,18 @@ class FakeCallContext final : public mosaic::CallContext {
 
 class FakeServices final : public mosaic::PluginServices {
  public:
-  std::shared_ptr<mosaic::HttpClient> http_client(const mosaic::HttpClientOptions&) override { return nullptr; }
+  std::shared_ptr<mosaic::HttpClient> http_client(const mosaic::HttpClientOptions&) override {
+    return nullptr;
+  }
   mosaic::Logger& logger() override { return logger_; }
 
  private:
   NullLogger logger_;
 };
 
-mosaic::Json json(std::string_view text) { return mosaic::json::parse(text); }
+mosaic::Json json(std::string_view text) {
+  return mosaic::json::parse(text);
+}
 
 TEST(GreetingDownstream, GreetsTheNameFromWith) {
   greeting::GreetingDownstream downstream(greeting::read_config(nullptr));
@@ -72,7 +77,8 @@ TEST(GreetingDownstream, GreetsTheNameFromWith) {
 }
 
 TEST(GreetingDownstream, ReadsItsConfig) {
-  greeting::GreetingDownstream downstream(greeting::read_config(json(R"({"greeting": "Welcome", "punctuation": "."})")));
+  greeting::GreetingDownstream downstream(
+      greeting::read_config(json(R"({"greeting": "Welcome", "punctuation": "."})")));
   FakeCallContext context;
   auto result = downstream.call(json(R"({"name": "Grace"})"), context);
   ASSERT_TRUE(result.ok());

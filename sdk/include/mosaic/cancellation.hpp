@@ -10,8 +10,10 @@ namespace mosaic {
 class CancelRegistration {
  public:
   CancelRegistration() = default;
-  explicit CancelRegistration(std::function<void()> unregister) : unregister_(std::move(unregister)) {}
-  CancelRegistration(CancelRegistration&& other) noexcept : unregister_(std::exchange(other.unregister_, {})) {}
+  explicit CancelRegistration(std::function<void()> unregister)
+      : unregister_(std::move(unregister)) {}
+  CancelRegistration(CancelRegistration&& other) noexcept
+      : unregister_(std::exchange(other.unregister_, {})) {}
   CancelRegistration& operator=(CancelRegistration&& other) noexcept {
     if (this != &other) {
       reset();

@@ -35,26 +35,33 @@ class ConfigReader {
     const Json* v = take(key);
     if (!v) return fallback;
     double d = 0;
-    if (v->is_double()) d = v->as_double();
-    else if (v->is_int64()) d = static_cast<double>(v->as_int64());
-    else if (v->is_uint64()) d = static_cast<double>(v->as_uint64());
-    else throw ConfigError(path(key), "expected a number");
+    if (v->is_double())
+      d = v->as_double();
+    else if (v->is_int64())
+      d = static_cast<double>(v->as_int64());
+    else if (v->is_uint64())
+      d = static_cast<double>(v->as_uint64());
+    else
+      throw ConfigError(path(key), "expected a number");
     if (d < min || d > max) {
       throw ConfigError(path(key), "must be between " + fmt(min) + " and " + fmt(max));
     }
     return d;
   }
 
-  std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t min, std::int64_t max) {
+  std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t min,
+                       std::int64_t max) {
     const Json* v = take(key);
     if (!v) return fallback;
     if (!v->is_int64() && !v->is_uint64()) throw ConfigError(path(key), "expected a whole number");
     if (v->is_uint64() && v->as_uint64() > static_cast<std::uint64_t>(max)) {
-      throw ConfigError(path(key), "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      throw ConfigError(path(key),
+                        "must be between " + std::to_string(min) + " and " + std::to_string(max));
     }
     std::int64_t i = v->is_int64() ? v->as_int64() : static_cast<std::int64_t>(v->as_uint64());
     if (i < min || i > max) {
-      throw ConfigError(path(key), "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      throw ConfigError(path(key),
+                        "must be between " + std::to_string(min) + " and " + std::to_string(max));
     }
     return i;
   }

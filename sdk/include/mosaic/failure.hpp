@@ -29,33 +29,50 @@ struct Failure {
   int status = 0;      // the HTTP (or protocol) status for kBadStatus
   std::string detail;  // for logs only: never sent to a front end
 
-  static Failure Timeout(std::string detail = {}) { return {FailureKind::kTimeout, 0, std::move(detail)}; }
+  static Failure Timeout(std::string detail = {}) {
+    return {FailureKind::kTimeout, 0, std::move(detail)};
+  }
   static Failure Cancelled(std::string detail = {}) {
     return {FailureKind::kCancelled, 0, std::move(detail)};
   }
   static Failure Status(int code, std::string detail = {}) {
     return {FailureKind::kBadStatus, code, std::move(detail)};
   }
-  static Failure Of(FailureKind kind, std::string detail = {}) { return {kind, 0, std::move(detail)}; }
+  static Failure Of(FailureKind kind, std::string detail = {}) {
+    return {kind, 0, std::move(detail)};
+  }
 
   // The stable, client-visible name: timeout, cancelled, connect_failed, unavailable,
   // status_503, bad_response, too_large, shed, circuit_open, bad_input, error, tls_verify_failed,
   // tls_handshake_failed.
   std::string reason() const {
     switch (kind) {
-      case FailureKind::kTimeout: return "timeout";
-      case FailureKind::kCancelled: return "cancelled";
-      case FailureKind::kConnectFailed: return "connect_failed";
-      case FailureKind::kUnavailable: return "unavailable";
-      case FailureKind::kBadStatus: return "status_" + std::to_string(status);
-      case FailureKind::kBadResponse: return "bad_response";
-      case FailureKind::kTooLarge: return "too_large";
-      case FailureKind::kShed: return "shed";
-      case FailureKind::kCircuitOpen: return "circuit_open";
-      case FailureKind::kBadInput: return "bad_input";
-      case FailureKind::kError: return "error";
-      case FailureKind::kTlsVerifyFailed: return "tls_verify_failed";
-      case FailureKind::kTlsHandshakeFailed: return "tls_handshake_failed";
+      case FailureKind::kTimeout:
+        return "timeout";
+      case FailureKind::kCancelled:
+        return "cancelled";
+      case FailureKind::kConnectFailed:
+        return "connect_failed";
+      case FailureKind::kUnavailable:
+        return "unavailable";
+      case FailureKind::kBadStatus:
+        return "status_" + std::to_string(status);
+      case FailureKind::kBadResponse:
+        return "bad_response";
+      case FailureKind::kTooLarge:
+        return "too_large";
+      case FailureKind::kShed:
+        return "shed";
+      case FailureKind::kCircuitOpen:
+        return "circuit_open";
+      case FailureKind::kBadInput:
+        return "bad_input";
+      case FailureKind::kError:
+        return "error";
+      case FailureKind::kTlsVerifyFailed:
+        return "tls_verify_failed";
+      case FailureKind::kTlsHandshakeFailed:
+        return "tls_handshake_failed";
     }
     return "error";
   }

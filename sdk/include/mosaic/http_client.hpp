@@ -34,8 +34,8 @@ struct HttpResponse {
 // system's CA store; files are PEM, read when the client is built (a renewed file needs a new
 // client: a config reload).
 struct HttpTlsOptions {
-  std::string ca_file;      // trust these CAs instead of the system store
-  std::string cert_file;    // client certificate (mutual TLS), with key_file
+  std::string ca_file;    // trust these CAs instead of the system store
+  std::string cert_file;  // client certificate (mutual TLS), with key_file
   std::string key_file;
   std::string server_name;  // SNI and the name the certificate must carry; default: the URL's host
   bool verify = true;       // false: any certificate is accepted (the engine warns at load)

@@ -4,8 +4,9 @@
 // a plugin built against another ABI version before it calls any of its code.
 #include <boost/version.hpp>
 
-#define MOSAIC_ABI_VERSION 3u  // 2: CallContext::should_offload and offload; 3: HttpClientOptions::tls,
-                                // FailureKind::kTlsVerifyFailed and kTlsHandshakeFailed
+#define MOSAIC_ABI_VERSION \
+  3u  // 2: CallContext::should_offload and offload; 3: HttpClientOptions::tls,
+      // FailureKind::kTlsVerifyFailed and kTlsHandshakeFailed
 #define MOSAIC_SDK_VERSION "0.1.0"
 
 // Values cross the boundary as boost::json; a plugin built against another Boost would disagree

@@ -21,7 +21,8 @@ using testing::CollectingLogger;
 using testing::MemcachedProcess;
 
 MemcachedCache::Options options_for(std::initializer_list<const MemcachedProcess*> servers,
-                                    std::chrono::milliseconds probe_after = 200ms, Logger* logger = nullptr) {
+                                    std::chrono::milliseconds probe_after = 200ms,
+                                    Logger* logger = nullptr) {
   MemcachedCache::Options options;
   for (const auto* s : servers) options.servers.push_back({"127.0.0.1", s->port()});
   options.timeout = 50ms;
@@ -33,7 +34,8 @@ MemcachedCache::Options options_for(std::initializer_list<const MemcachedProcess
 std::chrono::microseconds time_of(const std::function<void()>& fn) {
   const auto started = std::chrono::steady_clock::now();
   fn();
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               started);
 }
 
 TEST(MemcachedCache, GetSetAddDelAgainstARealServer) {
@@ -64,7 +66,8 @@ TEST(MemcachedCache, ExpiryIsWholeSecondsRoundedUpPlusOne) {
   MemcachedCache cache(options_for({&memcached}));
   ASSERT_EQ(cache.set("short", "v", 300ms), CacheStatus::kOk);
   std::this_thread::sleep_for(400ms);
-  EXPECT_EQ(cache.get("short").status, CacheStatus::kOk);  // never early: the envelope decides freshness
+  EXPECT_EQ(cache.get("short").status,
+            CacheStatus::kOk);  // never early: the envelope decides freshness
   std::this_thread::sleep_for(2700ms);
   EXPECT_EQ(cache.get("short").status, CacheStatus::kMiss);  // but memcached does drop it
 }
@@ -74,7 +77,8 @@ TEST(MemcachedCache, KeysMemcachedCannotTakeAreHashed) {
   const std::string spaced = MemcachedCache::wire_key("orders:Ada Lovelace");
   EXPECT_EQ(spaced.size(), 41u);
   EXPECT_EQ(spaced[0], '#');
-  EXPECT_NE(MemcachedCache::wire_key("orders:Ada Lovelace"), MemcachedCache::wire_key("orders:Ada  Lovelace"));
+  EXPECT_NE(MemcachedCache::wire_key("orders:Ada Lovelace"),
+            MemcachedCache::wire_key("orders:Ada  Lovelace"));
   const std::string long_key(1000, 'k');
   EXPECT_EQ(MemcachedCache::wire_key(long_key).size(), 41u);
 
@@ -108,7 +112,8 @@ TEST(MemcachedCache, TwoServersShareTheKeysAndOneFailingLeavesTheOtherServing) {
   b.kill();
   for (const auto& key : on_a) EXPECT_EQ(both.get(key).status, CacheStatus::kOk) << key;
   int errors = 0;
-  for (int i = 0; i < 200; ++i) errors += both.get("user:" + std::to_string(i)).status == CacheStatus::kError;
+  for (int i = 0; i < 200; ++i)
+    errors += both.get("user:" + std::to_string(i)).status == CacheStatus::kError;
   EXPECT_EQ(errors, 200 - static_cast<int>(on_a.size()));
   EXPECT_EQ(both.breaker_state(0), CacheBreaker::State::kClosed);
   EXPECT_EQ(both.breaker_state(1), CacheBreaker::State::kOpen);
@@ -126,7 +131,8 @@ TEST(MemcachedCache, AKilledServerTripsTheBreakerAndARestartClosesIt) {
   }
   EXPECT_EQ(cache.breaker_state(0), CacheBreaker::State::kOpen);
   memcached.restart();
-  std::this_thread::sleep_for(1300ms);  // past probe_after and libmemcached's own retry timeout (1 s)
+  std::this_thread::sleep_for(
+      1300ms);  // past probe_after and libmemcached's own retry timeout (1 s)
   CacheStatus status = CacheStatus::kError;
   for (int i = 0; i < 50 && status != CacheStatus::kOk; ++i) {
     status = cache.set("k", "again", 60s);

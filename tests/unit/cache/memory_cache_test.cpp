@@ -1,13 +1,13 @@
 // MemoryCache: values in and out, TTL, add semantics, the byte bound and LRU eviction.
 #include "cache/memory_cache.hpp"
 
-#include "metrics/registry.hpp"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 #include <vector>
+
+#include "metrics/registry.hpp"
 
 namespace mosaic::cache {
 namespace {
@@ -139,7 +139,8 @@ TEST(MemoryCache, ConcurrentReadersAndWritersKeepItConsistent) {
         const std::string key = "k" + std::to_string((i * 7 + t) % 500);
         if (i % 3 == 0) {
           cache.set(key, key + "-value", 10s);
-        } else if (auto got = cache.get(key); got.status == CacheStatus::kOk && got.value != key + "-value") {
+        } else if (auto got = cache.get(key);
+                   got.status == CacheStatus::kOk && got.value != key + "-value") {
           ++bad;
         }
       }
@@ -157,12 +158,14 @@ TEST(MemoryCache, ExportsItsSizeWhileItLives) {
     MemoryCache cache(options);
     cache.set("k", "value", 10s);
     const std::string text = metrics::Registry::global().render();
-    EXPECT_NE(text.find("mosaic_cache_memory_bytes " + std::to_string(MemoryCache::charge("k", "value"))),
-              std::string::npos)
+    EXPECT_NE(
+        text.find("mosaic_cache_memory_bytes " + std::to_string(MemoryCache::charge("k", "value"))),
+        std::string::npos)
         << text;
     EXPECT_NE(text.find("mosaic_cache_memory_entries 1"), std::string::npos);
   }
-  EXPECT_EQ(metrics::Registry::global().render().find("mosaic_cache_memory_entries 1"), std::string::npos);
+  EXPECT_EQ(metrics::Registry::global().render().find("mosaic_cache_memory_entries 1"),
+            std::string::npos);
 }
 
 }  // namespace

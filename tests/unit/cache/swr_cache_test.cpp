@@ -49,10 +49,12 @@ class SharedMemory : public Cache {
  public:
   explicit SharedMemory(std::shared_ptr<MemoryCache> inner) : inner_(std::move(inner)) {}
   CacheGet get(std::string_view key) override { return inner_->get(key); }
-  CacheStatus set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) override {
+  CacheStatus set(std::string_view key, std::string_view value,
+                  std::chrono::milliseconds ttl) override {
     return inner_->set(key, value, ttl);
   }
-  CacheStatus add(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) override {
+  CacheStatus add(std::string_view key, std::string_view value,
+                  std::chrono::milliseconds ttl) override {
     ++adds;
     return inner_->add(key, value, ttl);
   }
@@ -68,8 +70,12 @@ class SharedMemory : public Cache {
 class BrokenCache : public Cache {
  public:
   CacheGet get(std::string_view) override { return {CacheStatus::kError, {}}; }
-  CacheStatus set(std::string_view, std::string_view, std::chrono::milliseconds) override { return CacheStatus::kError; }
-  CacheStatus add(std::string_view, std::string_view, std::chrono::milliseconds) override { return CacheStatus::kError; }
+  CacheStatus set(std::string_view, std::string_view, std::chrono::milliseconds) override {
+    return CacheStatus::kError;
+  }
+  CacheStatus add(std::string_view, std::string_view, std::chrono::milliseconds) override {
+    return CacheStatus::kError;
+  }
   CacheStatus del(std::string_view) override { return CacheStatus::kError; }
   const char* backend() const override { return "broken"; }
   bool shared() const override { return true; }
@@ -114,12 +120,15 @@ class SwrCacheTest : public ::testing::Test {
     for (auto& t : threads) t.join();
   }
 
-  CacheAnswer get(SwrCache& cache, const std::string& key = "orders:42", std::chrono::milliseconds timeout = 5s) {
+  CacheAnswer get(SwrCache& cache, const std::string& key = "orders:42",
+                  std::chrono::milliseconds timeout = 5s) {
     FakeCallContext context(timeout);
     return cache.get(key, policy_, context, fetch(), launcher(), &series_);
   }
 
-  std::uint64_t count(metrics::Counter* StepCacheSeries::*counter) { return (series_.*counter)->value(); }
+  std::uint64_t count(metrics::Counter* StepCacheSeries::*counter) {
+    return (series_.*counter)->value();
+  }
 
   std::atomic<std::int64_t> now_{1'700'000'000'000};
   CachePolicy policy_{60s, 300s, 1s};
@@ -259,7 +268,8 @@ TEST_F(SwrCacheTest, ConcurrentMissesForOneKeyShareOneFetch) {
     });
   }
   const auto until = std::chrono::steady_clock::now() + 10s;
-  while (count(&StepCacheSeries::coalesced) < kRequests - 1 && std::chrono::steady_clock::now() < until) {
+  while (count(&StepCacheSeries::coalesced) < kRequests - 1 &&
+         std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(1ms);
   }
   EXPECT_EQ(count(&StepCacheSeries::coalesced), static_cast<std::uint64_t>(kRequests - 1));
@@ -320,7 +330,8 @@ TEST_F(SwrCacheTest, AWaiterWhoseLeaderWasCancelledFetchesItself) {
       leader_context.wait_for(5s);  // until the test cancels the leader's request
       return leader_context.interruption();
     };
-    leader_answer = cache->get("orders:42", policy_, leader_context, cancellable, launcher(), &series_);
+    leader_answer =
+        cache->get("orders:42", policy_, leader_context, cancellable, launcher(), &series_);
   });
   while (!leader_started) std::this_thread::sleep_for(1ms);
   CacheAnswer waiter_answer;

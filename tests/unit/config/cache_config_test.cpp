@@ -60,7 +60,8 @@ TEST(CacheConfig, BadValuesAreReportedWhereTheyAre) {
 )");
   Diagnostics diagnostics;
   EXPECT_FALSE(load_engine_config(file, diagnostics));
-  EXPECT_TRUE(HasError(diagnostics, file, 2, 12, "bad cache backend 'redis' (expected memory or memcached)"));
+  EXPECT_TRUE(HasError(diagnostics, file, 2, 12,
+                       "bad cache backend 'redis' (expected memory or memcached)"));
   EXPECT_TRUE(HasError(diagnostics, file, 3, 14, "cache.max_bytes must be at least 64KiB"));
   EXPECT_TRUE(HasError(diagnostics, file, 4, 13, "bad memcached server '127.0.0.1'"));
   EXPECT_TRUE(HasError(diagnostics, file, 4, 24, "bad memcached server 'host:0'"));
@@ -72,10 +73,12 @@ TEST(CacheConfig, BadValuesAreReportedWhereTheyAre) {
 
 TEST(CacheConfig, MemcachedNeedsServers) {
   TempDir dir;
-  const std::string file = dir.write("mosaic.yaml", "server: { listen: 127.0.0.1:0 }\ncache: { backend: memcached }\n");
+  const std::string file =
+      dir.write("mosaic.yaml", "server: { listen: 127.0.0.1:0 }\ncache: { backend: memcached }\n");
   Diagnostics diagnostics;
   EXPECT_FALSE(load_engine_config(file, diagnostics));
-  EXPECT_TRUE(HasError(diagnostics, file, 2, 1, "cache.backend memcached needs cache.servers")) << diagnostics.str();
+  EXPECT_TRUE(HasError(diagnostics, file, 2, 1, "cache.backend memcached needs cache.servers"))
+      << diagnostics.str();
 }
 
 TEST(StepCacheConfig, ReadsKeyTtlAndStale) {
@@ -100,8 +103,8 @@ steps:
 
 TEST(StepCacheConfig, StaleDefaultsToZero) {
   TempDir dir;
-  const std::string file =
-      dir.write("p.yaml", "endpoint: GET /x\nsteps:\n  a: { call: users, cache: { key: k, ttl: 1s } }\n");
+  const std::string file = dir.write(
+      "p.yaml", "endpoint: GET /x\nsteps:\n  a: { call: users, cache: { key: k, ttl: 1s } }\n");
   Diagnostics diagnostics;
   auto pipeline = load_pipeline_file(file, diagnostics);
   ASSERT_TRUE(pipeline) << diagnostics.str();
@@ -119,7 +122,8 @@ steps:
 )");
   Diagnostics diagnostics;
   EXPECT_FALSE(load_pipeline_file(file, diagnostics));
-  EXPECT_TRUE(HasError(diagnostics, file, 3, 21, "missing required key 'key' in cache")) << diagnostics.str();
+  EXPECT_TRUE(HasError(diagnostics, file, 3, 21, "missing required key 'key' in cache"))
+      << diagnostics.str();
   EXPECT_TRUE(HasError(diagnostics, file, 4, 21, "missing required key 'ttl' in cache"));
   EXPECT_TRUE(HasError(diagnostics, file, 5, 35, "cache.key must be a non-empty string template"));
   EXPECT_TRUE(HasError(diagnostics, file, 5, 45, "ttl"));
@@ -131,7 +135,8 @@ TEST(CacheConfig, ChangingItNeedsARestart) {
   TempDir dir;
   const std::string before = dir.write("a.yaml", "cache: { backend: memory, max_bytes: 64MiB }\n");
   const std::string after = dir.write(
-      "b.yaml", "cache: { backend: memcached, servers: [127.0.0.1:11211], timeout: 20ms, prefix: \"x:\" }\n");
+      "b.yaml",
+      "cache: { backend: memcached, servers: [127.0.0.1:11211], timeout: 20ms, prefix: \"x:\" }\n");
   Diagnostics diagnostics;
   auto running = load_engine_config(before, diagnostics);
   auto next = load_engine_config(after, diagnostics);
@@ -140,8 +145,11 @@ TEST(CacheConfig, ChangingItNeedsARestart) {
   EXPECT_TRUE(diagnostics.ok()) << diagnostics.str();
   runtime::check_restart_only_settings(*running, *next, diagnostics);
   const std::string text = diagnostics.str();
-  for (const char* key : {"cache.backend", "cache.max_bytes", "cache.servers", "cache.timeout", "cache.prefix"}) {
-    EXPECT_NE(text.find(std::string(key) + " cannot change on reload"), std::string::npos) << key << "\n" << text;
+  for (const char* key :
+       {"cache.backend", "cache.max_bytes", "cache.servers", "cache.timeout", "cache.prefix"}) {
+    EXPECT_NE(text.find(std::string(key) + " cannot change on reload"), std::string::npos)
+        << key << "\n"
+        << text;
   }
 }
 

@@ -272,13 +272,15 @@ TEST(EngineConfig, GlobMatchingNothingIsAnErrorAtThePattern) {
 TEST(EngineConfig, PluginPathsKeepTheirOrderAndMayNotExistYet) {
   TempDir dir;
   dir.write("pipelines/a.yaml", kPipeline);
-  const std::string file = dir.write("mosaic.yaml", R"(plugins: { paths: [zeta, /opt/absent, alpha] }
+  const std::string file =
+      dir.write("mosaic.yaml", R"(plugins: { paths: [zeta, /opt/absent, alpha] }
 pipelines: [pipelines/*.yaml]
 )");
   Diagnostics diagnostics;
   auto config = load_engine_config(file, diagnostics);
   ASSERT_TRUE(config) << diagnostics.str();
-  EXPECT_EQ(config->plugin_paths, (std::vector<std::string>{dir.path("zeta"), "/opt/absent", dir.path("alpha")}));
+  EXPECT_EQ(config->plugin_paths,
+            (std::vector<std::string>{dir.path("zeta"), "/opt/absent", dir.path("alpha")}));
 }
 
 TEST(EngineConfig, GlobsAreDeduplicatedAndAbsolutePathsKept) {

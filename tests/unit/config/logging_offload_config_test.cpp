@@ -73,7 +73,8 @@ monitor: { tick: 20ms, lag_warn: 200ms }
 
 TEST(LoggingOffloadConfig, LevelOffAndStdout) {
   TempDir dir;
-  const std::string file = dir.write("mosaic.yaml", engine_yaml("logging: { level: off, sink: stdout }\n"));
+  const std::string file =
+      dir.write("mosaic.yaml", engine_yaml("logging: { level: off, sink: stdout }\n"));
   Diagnostics diagnostics;
   auto config = load_engine_config(file, diagnostics);
   ASSERT_TRUE(config) << diagnostics.str();
@@ -111,11 +112,12 @@ monitor: { tick: 0ms, lag: 50ms }
 
 TEST(LoggingOffloadConfig, AFileSinkMustBeWritable) {
   TempDir dir;
-  const std::string file =
-      dir.write("mosaic.yaml", engine_yaml("logging: { sink: \"file:/nonexistent-mosaic-folder/x.log\" }\n"));
+  const std::string file = dir.write(
+      "mosaic.yaml", engine_yaml("logging: { sink: \"file:/nonexistent-mosaic-folder/x.log\" }\n"));
   Diagnostics diagnostics;
   EXPECT_FALSE(load_engine_config(file, diagnostics));
-  EXPECT_TRUE(HasError(diagnostics, file, 3, 18, "cannot write the log file '/nonexistent-mosaic-folder/x.log'"));
+  EXPECT_TRUE(HasError(diagnostics, file, 3, 18,
+                       "cannot write the log file '/nonexistent-mosaic-folder/x.log'"));
 }
 
 // The log writer, the offload pool and the lag monitor are built once: a reload that changes
@@ -134,9 +136,12 @@ TEST(LoggingOffloadConfig, AReloadThatChangesTheseSectionsIsRefused) {
   Diagnostics changed;
   runtime::check_restart_only_settings(running, next, changed);
   ASSERT_EQ(changed.items().size(), 3u) << changed.str();
-  EXPECT_NE(changed.str().find("logging cannot change on reload"), std::string::npos) << changed.str();
-  EXPECT_NE(changed.str().find("offload cannot change on reload"), std::string::npos) << changed.str();
-  EXPECT_NE(changed.str().find("monitor cannot change on reload"), std::string::npos) << changed.str();
+  EXPECT_NE(changed.str().find("logging cannot change on reload"), std::string::npos)
+      << changed.str();
+  EXPECT_NE(changed.str().find("offload cannot change on reload"), std::string::npos)
+      << changed.str();
+  EXPECT_NE(changed.str().find("monitor cannot change on reload"), std::string::npos)
+      << changed.str();
 }
 
 }  // namespace

@@ -143,9 +143,10 @@ respons: {}
   ASSERT_EQ(diagnostics.items().size(), 4u) << diagnostics.str();
   EXPECT_EQ(diagnostics.items()[0].str(),
             file + ":5:31: unknown key 'tll' in cache (expected one of: key, ttl, stale)");
-  EXPECT_TRUE(HasError(diagnostics, file, 6, 5,
-                       "unknown key 'retry' in step 'a' (expected one of: call, class, timeout, after, with, "
-                       "cache)"));
+  EXPECT_TRUE(HasError(
+      diagnostics, file, 6, 5,
+      "unknown key 'retry' in step 'a' (expected one of: call, class, timeout, after, with, "
+      "cache)"));
   EXPECT_TRUE(HasError(diagnostics, file, 7, 5, "unknown key 'deliver' in step 'a'"));
   EXPECT_EQ(diagnostics.items()[3].str(),
             file +

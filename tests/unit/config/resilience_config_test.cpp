@@ -48,14 +48,15 @@ TEST(ResilienceConfig, DefaultsAreABulkheadAndABreakerWithoutRetriesOrHedging) {
 TEST(ResilienceConfig, ReadsEveryKey) {
   TempDir dir;
   Diagnostics diagnostics;
-  auto config = load(dir,
-                     engine_with("    bulkhead: { max_concurrent: 8, max_queue: 0, queue_timeout: 20ms }\n"
-                                 "    retry: { attempts: 3, backoff: 10ms, max_backoff: 80ms, budget: 0.2, "
-                                 "attempt_timeout: 150ms }\n"
-                                 "    breaker: { failure_ratio: 0.25, min_calls: 5, window: 2s, open_for: 300ms, "
-                                 "half_open_calls: 2 }\n"
-                                 "    hedge: { after: 40ms, budget: 0.05 }\n"),
-                     diagnostics);
+  auto config = load(
+      dir,
+      engine_with("    bulkhead: { max_concurrent: 8, max_queue: 0, queue_timeout: 20ms }\n"
+                  "    retry: { attempts: 3, backoff: 10ms, max_backoff: 80ms, budget: 0.2, "
+                  "attempt_timeout: 150ms }\n"
+                  "    breaker: { failure_ratio: 0.25, min_calls: 5, window: 2s, open_for: 300ms, "
+                  "half_open_calls: 2 }\n"
+                  "    hedge: { after: 40ms, budget: 0.05 }\n"),
+      diagnostics);
   ASSERT_TRUE(config) << diagnostics.str();
   const ResilienceConfig& r = config->downstreams.at(0).resilience;
   EXPECT_EQ(r.bulkhead.max_concurrent, 8);
@@ -80,8 +81,9 @@ TEST(ResilienceConfig, ReadsEveryKey) {
 TEST(ResilienceConfig, AnEmptyRetrySectionTurnsRetriesOnAndOffTurnsSectionsOff) {
   TempDir dir;
   Diagnostics diagnostics;
-  auto config = load(dir, engine_with("    retry: {}\n    bulkhead: off\n    breaker: false\n    hedge: off\n"),
-                     diagnostics);
+  auto config = load(
+      dir, engine_with("    retry: {}\n    bulkhead: off\n    breaker: false\n    hedge: off\n"),
+      diagnostics);
   ASSERT_TRUE(config) << diagnostics.str();
   const ResilienceConfig& r = config->downstreams.at(0).resilience;
   EXPECT_EQ(r.retry.attempts, 2);
@@ -106,21 +108,26 @@ TEST(ResilienceConfig, EachBadValueIsReportedAtItsPosition) {
   TempDir dir;
   Diagnostics diagnostics;
   std::string file;
-  auto config = load(dir,
-                     engine_with("    bulkhead: { max_concurrent: 0, max_queue: -1, queue_timeout: 5 }\n"    // line 4
-                                 "    retry: { attempts: 11, backoff: 50ms, max_backoff: 10ms, budget: 0 }\n"  // 5
-                                 "    breaker: { failure_ratio: 1.5, min_calls: x, window: 10ms, open_for: 0s }\n"  // 6
-                                 "    hedge: { after: 2m, budget: nan }\n"                                       // 7
-                                 "    retries: { attempts: 2 }\n"),                                              // 8
-                     diagnostics, &file);
+  auto config = load(
+      dir,
+      engine_with(
+          "    bulkhead: { max_concurrent: 0, max_queue: -1, queue_timeout: 5 }\n"      // line 4
+          "    retry: { attempts: 11, backoff: 50ms, max_backoff: 10ms, budget: 0 }\n"  // 5
+          "    breaker: { failure_ratio: 1.5, min_calls: x, window: 10ms, open_for: 0s }\n"  // 6
+          "    hedge: { after: 2m, budget: nan }\n"                                          // 7
+          "    retries: { attempts: 2 }\n"),                                                 // 8
+      diagnostics, &file);
   EXPECT_FALSE(config);
-  EXPECT_TRUE(HasError(diagnostics, file, 4, 33, "max_concurrent must be an integer from 1 to 100000"));
+  EXPECT_TRUE(
+      HasError(diagnostics, file, 4, 33, "max_concurrent must be an integer from 1 to 100000"));
   EXPECT_TRUE(HasError(diagnostics, file, 4, 47, "max_queue must be an integer from 0 to 100000"));
   EXPECT_TRUE(HasError(diagnostics, file, 4, 66, "bad duration '5' for queue_timeout"));
   EXPECT_TRUE(HasError(diagnostics, file, 5, 24, "attempts must be an integer from 1 to 10"));
-  EXPECT_TRUE(HasError(diagnostics, file, 5, 56, "retry.max_backoff must be at least retry.backoff"));
+  EXPECT_TRUE(
+      HasError(diagnostics, file, 5, 56, "retry.max_backoff must be at least retry.backoff"));
   EXPECT_TRUE(HasError(diagnostics, file, 5, 70, "budget must be a number above 0"));
-  EXPECT_TRUE(HasError(diagnostics, file, 6, 31, "failure_ratio must be a number above 0 and at most 1"));
+  EXPECT_TRUE(
+      HasError(diagnostics, file, 6, 31, "failure_ratio must be a number above 0 and at most 1"));
   EXPECT_TRUE(HasError(diagnostics, file, 6, 47, "min_calls must be an integer"));
   EXPECT_TRUE(HasError(diagnostics, file, 6, 58, "breaker.window must be at least 100ms"));
   EXPECT_TRUE(HasError(diagnostics, file, 6, 74, "open_for must be greater than 0"));
@@ -138,9 +145,10 @@ TEST(ResilienceConfig, UnknownKeysInsideASectionAndAHedgeWithoutAfter) {
                                  "    hedge: { budget: 0.5 }\n"),       // line 5
                      diagnostics, &file);
   EXPECT_FALSE(config);
-  EXPECT_TRUE(HasError(diagnostics, file, 4, 17,
-                       "unknown key 'max_inflight' in bulkhead (expected one of: max_concurrent, max_queue, "
-                       "queue_timeout)"));
+  EXPECT_TRUE(HasError(
+      diagnostics, file, 4, 17,
+      "unknown key 'max_inflight' in bulkhead (expected one of: max_concurrent, max_queue, "
+      "queue_timeout)"));
   EXPECT_TRUE(HasError(diagnostics, file, 5, 5, "missing required key 'after' in hedge"));
 }
 

@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <map>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -25,7 +25,9 @@ using namespace std::chrono_literals;
 using mosaic::testing::FakeCallContext;
 using mosaic::testing::TestHttpServer;
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
@@ -54,7 +56,8 @@ TEST(CancellationPrecision, A100msTimeoutReturnsIn100msAndTheServerSeesTheCloseW
     const auto returned_at = Clock::now();
     ASSERT_FALSE(outcome.ok());
     EXPECT_EQ(outcome.failure().kind, FailureKind::kTimeout) << outcome.failure().detail;
-    ASSERT_TRUE(server.wait_for_closed_by_client(static_cast<std::size_t>(run + 1), 2s)) << "run " << run;
+    ASSERT_TRUE(server.wait_for_closed_by_client(static_cast<std::size_t>(run + 1), 2s))
+        << "run " << run;
     const auto closed_at = Clock::now();
     returned.push_back(ms(returned_at - start));
     closed_after_return.push_back(ms(closed_at - returned_at));
@@ -68,12 +71,13 @@ TEST(CancellationPrecision, A100msTimeoutReturnsIn100msAndTheServerSeesTheCloseW
     all += std::to_string(returned[static_cast<std::size_t>(i)]) + "/" +
            std::to_string(closed_after_return[static_cast<std::size_t>(i)]) + " ";
   }
-  std::printf("median over %d runs: returned after %.1f ms, server saw the close %.1f ms later\n", kRuns, took,
-              close_lag);
+  std::printf("median over %d runs: returned after %.1f ms, server saw the close %.1f ms later\n",
+              kRuns, took, close_lag);
   EXPECT_GE(took, 85.0) << all;
   EXPECT_LE(took, 115.0) << all;
   EXPECT_LE(close_lag, 50.0) << all;
-  EXPECT_EQ(server.accepted(), static_cast<std::size_t>(kRuns));  // a timed-out socket is never reused
+  EXPECT_EQ(server.accepted(),
+            static_cast<std::size_t>(kRuns));  // a timed-out socket is never reused
   EXPECT_EQ(client.open_connections(), 0u);
 }
 
@@ -94,8 +98,9 @@ TEST(CancellationPrecision, FiveHundredCallsToAHungServerNeverOpenMoreThanMaxCon
       threads.emplace_back([&, deadline, i] {
         FakeCallContext context(deadline, "storm-" + std::to_string(i));
         auto outcome = client.send(get("/hang"), context);
-        reasons[static_cast<std::size_t>(i)] = outcome.ok() ? std::to_string(outcome.value().status)
-                                                            : outcome.failure().reason() + " (" + outcome.failure().detail + ")";
+        reasons[static_cast<std::size_t>(i)] =
+            outcome.ok() ? std::to_string(outcome.value().status)
+                         : outcome.failure().reason() + " (" + outcome.failure().detail + ")";
       });
     }
     return threads;
@@ -108,7 +113,8 @@ TEST(CancellationPrecision, FiveHundredCallsToAHungServerNeverOpenMoreThanMaxCon
   auto threads = storm(Clock::now() + 500ms, reasons);
   for (auto& t : threads) t.join();
   for (int i = 0; i < kCalls; ++i) {
-    EXPECT_EQ(reasons[static_cast<std::size_t>(i)].rfind("timeout", 0), 0u) << reasons[static_cast<std::size_t>(i)];
+    EXPECT_EQ(reasons[static_cast<std::size_t>(i)].rfind("timeout", 0), 0u)
+        << reasons[static_cast<std::size_t>(i)];
   }
   EXPECT_LE(server.peak_open_connections(), kMax);
   EXPECT_LE(server.accepted(), kMax);

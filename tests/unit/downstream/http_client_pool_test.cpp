@@ -1,13 +1,12 @@
 #include "downstream/http_client_pool.hpp"
 
+#include <Poco/Net/ServerSocket.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
-
-#include <Poco/Net/ServerSocket.h>
 
 #include "fake_call_context.hpp"
 #include "mosaic/config_error.hpp"
@@ -285,7 +284,8 @@ TEST(PooledHttpClient, ConcurrentCallsNeverOpenMoreThanMaxConnections) {
   // and then it is too late to connect, so the server can never see a 9th connection.
   const auto deadline = Clock::now() + 500ms;
   std::vector<std::thread> threads;
-  std::vector<std::string> reasons(kCalls);  // one element per thread (not vector<bool>: bits share words)
+  std::vector<std::string> reasons(
+      kCalls);  // one element per thread (not vector<bool>: bits share words)
   std::vector<Clock::time_point> ended(kCalls);
   std::atomic<std::size_t> peak_client_sockets{0};
   for (int i = 0; i < kCalls; ++i) {
@@ -429,7 +429,7 @@ TEST(PooledHttpClient, IdleConnectionClosedByTheServerIsNotUsed) {
   PooledHttpClient client(options_for(server));
   FakeCallContext context;
   ASSERT_TRUE(client.send(get("/close"), context).ok());  // server closes after answering
-  std::this_thread::sleep_for(50ms);  // let the FIN arrive
+  std::this_thread::sleep_for(50ms);                      // let the FIN arrive
   for (int i = 0; i < 3; ++i) {
     auto outcome = client.send(get("/json"), context);
     ASSERT_TRUE(outcome.ok()) << outcome.failure().detail;

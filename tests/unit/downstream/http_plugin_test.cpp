@@ -105,7 +105,8 @@ TEST_F(HttpPluginTest, BuildsTheQueryString) {
   ASSERT_TRUE(call(*http, R"({"path":"/echo","query":{
       "q":"x y&z=1","n":5,"f":1.5,"b":true,"skip":null,"ids":[1,"two",null,3],"k&ey":"v"}})")
                   .ok());
-  EXPECT_EQ(server_.last_request()->target, "/echo?q=x%20y%26z%3D1&n=5&f=1.5&b=true&ids=1&ids=two&ids=3&k%26ey=v");
+  EXPECT_EQ(server_.last_request()->target,
+            "/echo?q=x%20y%26z%3D1&n=5&f=1.5&b=true&ids=1&ids=two&ids=3&k%26ey=v");
 }
 
 TEST_F(HttpPluginTest, RefusesQueryValuesThatAreNotScalars) {
@@ -143,7 +144,8 @@ TEST_F(HttpPluginTest, RefusesHeaderInjection) {
 
 TEST_F(HttpPluginTest, RefusesPathsThatLeaveThePath) {
   auto http = make();
-  for (const char* path : {"echo", "/a?b=1", "/a#frag", "/a b", "/a\r\nHost: x", "//evil.example/x"}) {
+  for (const char* path :
+       {"echo", "/a?b=1", "/a#frag", "/a b", "/a\r\nHost: x", "//evil.example/x"}) {
     json::object with{{"path", path}};
     FakeCallContext context;
     auto result = http->call(Json(with), context);
@@ -160,7 +162,8 @@ TEST_F(HttpPluginTest, RefusesPathsThatLeaveThePath) {
 
 TEST_F(HttpPluginTest, SendsAJsonBody) {
   auto http = make();
-  auto result = call(*http, R"({"method":"POST","path":"/echo","body":{"name":"Ada","tags":[1,2]}})");
+  auto result =
+      call(*http, R"({"method":"POST","path":"/echo","body":{"name":"Ada","tags":[1,2]}})");
   ASSERT_TRUE(result.ok()) << result.failure().detail;
   auto request = server_.last_request();
   EXPECT_EQ(request->method, "POST");
@@ -220,22 +223,36 @@ TEST_F(HttpPluginTest, ConfigErrorsNameTheKey) {
             "max_connections: must be between 1 and 10000");
   EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"max_connections", 10001}}),
             "max_connections: must be between 1 and 10000");
-  EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"connect_timeout", "soon"}}).rfind("connect_timeout: ", 0), 0u);
-  EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"max_response", "big"}}).rfind("max_response: ", 0), 0u);
-  EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"headers", json::object{{"X-A", "v\r\nX-B: 1"}}}}),
+  EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"connect_timeout", "soon"}})
+                .rfind("connect_timeout: ", 0),
+            0u);
+  EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"max_response", "big"}})
+                .rfind("max_response: ", 0),
+            0u);
+  EXPECT_EQ(config_error({{"base_url", "http://example.com"},
+                          {"headers", json::object{{"X-A", "v\r\nX-B: 1"}}}}),
             "headers.X-A: must not contain CR, LF or other control characters");
-  EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"headers", json::object{{"X-A", 1}}}}),
-            "headers.X-A: expected a string");
-  EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"headers", json::object{{"Host", "x"}}}}).rfind("headers.Host: ", 0), 0u);
-  EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"headers", "X-A: 1"}}).rfind("headers: ", 0), 0u);
-  EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"deadline_header", "X Bad"}}).rfind("deadline_header: ", 0), 0u);
+  EXPECT_EQ(
+      config_error({{"base_url", "http://example.com"}, {"headers", json::object{{"X-A", 1}}}}),
+      "headers.X-A: expected a string");
+  EXPECT_EQ(
+      config_error({{"base_url", "http://example.com"}, {"headers", json::object{{"Host", "x"}}}})
+          .rfind("headers.Host: ", 0),
+      0u);
+  EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"headers", "X-A: 1"}})
+                .rfind("headers: ", 0),
+            0u);
+  EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"deadline_header", "X Bad"}})
+                .rfind("deadline_header: ", 0),
+            0u);
   EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"headers", nullptr}}), "no error");
 }
 
 // A large body is parsed on the offload pool; the parse stops when the call is cancelled.
 TEST_F(HttpPluginTest, LargeBodiesAreParsedOnTheOffloadPool) {
   json::array items;
-  for (int i = 0; i < 20000; ++i) items.emplace_back(json::object{{"id", i}, {"name", "item " + std::to_string(i)}});
+  for (int i = 0; i < 20000; ++i)
+    items.emplace_back(json::object{{"id", i}, {"name", "item " + std::to_string(i)}});
   const std::string big = json::serialize(json::object{{"items", items}});
   ASSERT_GT(big.size(), 300u * 1024);
   server_.route("/big", [&](const auto&) {
@@ -270,7 +287,8 @@ TEST_F(HttpPluginTest, LargeBodiesAreParsedOnTheOffloadPool) {
 
 TEST_F(HttpPluginTest, DescribesItsInput) {
   auto http = make();
-  EXPECT_EQ(http->accepted_with_keys(), (std::vector<std::string>{"method", "path", "query", "headers", "body"}));
+  EXPECT_EQ(http->accepted_with_keys(),
+            (std::vector<std::string>{"method", "path", "query", "headers", "body"}));
   std::array<std::string, 1> path{"path"};
   std::array<std::string, 2> header{"headers", "x-user"};
   std::array<std::string, 2> query{"query", "q"};

@@ -48,10 +48,13 @@ class HttpsClientTest : public ::testing::Test {
   }
 
   static std::string file(const std::string& name) { return certs_->file(name); }
-  static TlsTestServer::Options server_with(const std::string& leaf, bool require_client_cert = false) {
-    return {file(leaf + ".pem"), file(leaf + ".key"), require_client_cert ? file("ca.pem") : std::string()};
+  static TlsTestServer::Options server_with(const std::string& leaf,
+                                            bool require_client_cert = false) {
+    return {file(leaf + ".pem"), file(leaf + ".key"),
+            require_client_cert ? file("ca.pem") : std::string()};
   }
-  static HttpClientOptions options_for(const TlsTestServer& server, const std::string& ca = "ca.pem",
+  static HttpClientOptions options_for(const TlsTestServer& server,
+                                       const std::string& ca = "ca.pem",
                                        const std::string& host = "127.0.0.1") {
     HttpClientOptions options;
     options.base_url = server.base_url(host);
@@ -97,7 +100,8 @@ TEST_F(HttpsClientTest, RefusesACertificateFromAnotherCa) {
   PooledHttpClient client(options_for(server, "other-ca.pem"));
   auto outcome = call(client);
   EXPECT_EQ(reason(outcome), "tls_verify_failed") << detail(outcome);
-  EXPECT_NE(detail(outcome).find("unable to get local issuer certificate"), std::string::npos) << detail(outcome);
+  EXPECT_NE(detail(outcome).find("unable to get local issuer certificate"), std::string::npos)
+      << detail(outcome);
   EXPECT_EQ(server.requests(), 0);
 }
 
@@ -197,7 +201,8 @@ TEST_F(HttpsClientTest, APlainHttpServerIsAHandshakeFailure) {
     Poco::Net::StreamSocket peer = plain.acceptConnection();
     char buffer[512];
     peer.receiveBytes(buffer, sizeof buffer);
-    const std::string reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    const std::string reply =
+        "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     peer.sendBytes(reply.data(), static_cast<int>(reply.size()));
     peer.close();
   });
@@ -223,7 +228,8 @@ TEST_F(HttpsClientTest, MissingOrBadFilesAreConfigErrors) {
   HttpClientOptions options;
   options.base_url = "https://127.0.0.1:1";
   options.tls.ca_file = certs_->dir() + "/missing.pem";
-  EXPECT_EQ(config_error(options), "tls.ca_file: cannot read '" + options.tls.ca_file + "': No such file or directory");
+  EXPECT_EQ(config_error(options),
+            "tls.ca_file: cannot read '" + options.tls.ca_file + "': No such file or directory");
 
   options.tls.ca_file = file("ca.key");  // a key, not a certificate
   EXPECT_EQ(config_error(options).rfind("tls.ca_file: '", 0), 0u) << config_error(options);
@@ -233,7 +239,8 @@ TEST_F(HttpsClientTest, MissingOrBadFilesAreConfigErrors) {
   EXPECT_EQ(config_error(options), "tls.key_file: mutual TLS needs both cert_file and key_file");
 
   options.tls.key_file = certs_->dir() + "/nokey.pem";
-  EXPECT_EQ(config_error(options).rfind("tls.key_file: cannot read", 0), 0u) << config_error(options);
+  EXPECT_EQ(config_error(options).rfind("tls.key_file: cannot read", 0), 0u)
+      << config_error(options);
 
   options.tls.key_file = file("server.key");  // does not match client.pem
   EXPECT_EQ(config_error(options).rfind("tls.key_file: ", 0), 0u) << config_error(options);
@@ -260,24 +267,29 @@ TEST(HttpsPlugin, VerifyFalseWarnsOnceAtLoad) {
   CollectingLogger logger;
   EnginePluginServices services(logger);
   auto plugin = loader.load("http");
-  DownstreamSpec spec{"secure", Json(json::object{{"base_url", "https://127.0.0.1:1"},
-                                                  {"tls", json::object{{"verify", false}}}}),
+  DownstreamSpec spec{"secure",
+                      Json(json::object{{"base_url", "https://127.0.0.1:1"},
+                                        {"tls", json::object{{"verify", false}}}}),
                       1000ms};
   auto downstream = keep_library_alive(plugin->create_downstream(spec, services), plugin);
-  EXPECT_TRUE(logger.contains("warn tls verification is off")) << ::testing::PrintToString(logger.lines());
+  EXPECT_TRUE(logger.contains("warn tls verification is off"))
+      << ::testing::PrintToString(logger.lines());
   EXPECT_EQ(logger.lines().size(), 1u);
 
-  DownstreamSpec missing{"secure", Json(json::object{{"base_url", "https://127.0.0.1:1"},
-                                                     {"tls", json::object{{"ca_file", certs.dir() + "/nope.pem"}}}}),
-                         1000ms};
+  DownstreamSpec missing{
+      "secure",
+      Json(json::object{{"base_url", "https://127.0.0.1:1"},
+                        {"tls", json::object{{"ca_file", certs.dir() + "/nope.pem"}}}}),
+      1000ms};
   try {
     plugin->create_downstream(missing, services);
     ADD_FAILURE() << "no error";
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.path(), "tls.ca_file");
   }
-  DownstreamSpec plain{"plain", Json(json::object{{"base_url", "http://127.0.0.1:1"},
-                                                  {"tls", json::object{{"verify", true}}}}),
+  DownstreamSpec plain{"plain",
+                       Json(json::object{{"base_url", "http://127.0.0.1:1"},
+                                         {"tls", json::object{{"verify", true}}}}),
                        1000ms};
   try {
     plugin->create_downstream(plain, services);

@@ -171,7 +171,7 @@ TEST_F(MockPluginTest, FailureRateIsRoughlyHonouredAcrossThreads) {
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_GT(failures.load(), 700);   // 2000 draws at p = 0.5: about 1000
+  EXPECT_GT(failures.load(), 700);  // 2000 draws at p = 0.5: about 1000
   EXPECT_LT(failures.load(), 1300);
 }
 
@@ -180,7 +180,8 @@ TEST_F(MockPluginTest, ConfigErrorsNameTheKey) {
   EXPECT_EQ(config_error(R"({"latency":"fast"})").rfind("latency: ", 0), 0u);
   EXPECT_EQ(config_error(R"({"fail_status":42})").rfind("fail_status: ", 0), 0u);
   EXPECT_EQ(config_error(R"({"latncy":"1ms"})"), "latncy: unknown key");
-  EXPECT_EQ(config_error(R"({"latency":"1ms","jitter":"2ms","hang_rate":0.1,"seed":3})"), "no error");
+  EXPECT_EQ(config_error(R"({"latency":"1ms","jitter":"2ms","hang_rate":0.1,"seed":3})"),
+            "no error");
 }
 
 TEST_F(MockPluginTest, DescribesItsWithKeys) {
@@ -198,7 +199,8 @@ TEST_F(MockPluginTest, SizeGeneratesADocumentParsedOnTheOffloadPoolWhenLarge) {
   const auto text_size = json::serialize(big.value()).size();
   EXPECT_GT(text_size, 250u * 1024);
   EXPECT_LE(text_size, 300u * 1024);
-  EXPECT_EQ(big.value().at("count").as_int64(), static_cast<std::int64_t>(big.value().at("items").as_array().size()));
+  EXPECT_EQ(big.value().at("count").as_int64(),
+            static_cast<std::int64_t>(big.value().at("items").as_array().size()));
   EXPECT_EQ(context.offloaded(), 1);
 
   auto small = mock->call(json::parse(R"({"size":2048})"), context);

@@ -66,8 +66,10 @@ TEST(PluginLoader, RefusesAnotherAbiVersionNamingTheFileAndBothVersions) {
 
 TEST(PluginLoader, RefusesAnotherBoostVersion) {
   PluginLoader loader({kTestPlugins});
-  EXPECT_EQ(load_error(loader, "wrong_boost"),
-            kTestPlugins + "/wrong_boost.so: Boost version mismatch: plugin has 1.74.0, engine expects 1.81.0");
+  EXPECT_EQ(
+      load_error(loader, "wrong_boost"),
+      kTestPlugins +
+          "/wrong_boost.so: Boost version mismatch: plugin has 1.74.0, engine expects 1.81.0");
 }
 
 TEST(PluginLoader, RefusesALibraryWithoutDescriptor) {
@@ -88,7 +90,8 @@ TEST(PluginLoader, RefusesAFileThatIsNotALibrary) {
 
 TEST(PluginLoader, MissingPluginListsTheDirectories) {
   PluginLoader loader({"/nonexistent/a", kTestPlugins});
-  EXPECT_EQ(load_error(loader, "nope"), "plugin 'nope' not found in: /nonexistent/a, " + kTestPlugins);
+  EXPECT_EQ(load_error(loader, "nope"),
+            "plugin 'nope' not found in: /nonexistent/a, " + kTestPlugins);
   PluginLoader none({});
   EXPECT_THAT(load_error(none, "http"), HasSubstr("plugin 'http' not found"));
 }
@@ -113,7 +116,8 @@ TEST(PluginLoader, DownstreamKeepsItsLibraryLoadedAfterLoaderAndPluginAreGone) {
   {
     PluginLoader loader({kTestPlugins});
     auto plugin = loader.load("keepalive_probe");
-    downstream = keep_library_alive(plugin->create_downstream(spec("probe", nullptr), services), plugin);
+    downstream =
+        keep_library_alive(plugin->create_downstream(spec("probe", nullptr), services), plugin);
   }
   // Loader and Plugin handle are gone; the Downstream's code must still be there.
   ASSERT_TRUE(is_loaded(path));
@@ -146,7 +150,8 @@ TEST(PluginLoader, ShippedPluginDownstreamOutlivesLoader) {
     PluginLoader loader({kPlugins});
     auto plugin = loader.load("mock");
     Json config = json::parse(R"({"latency":"0ms"})");
-    downstream = keep_library_alive(plugin->create_downstream(spec("fixture", config), services), plugin);
+    downstream =
+        keep_library_alive(plugin->create_downstream(spec("fixture", config), services), plugin);
   }
   FakeCallContext context;
   auto result = downstream->call(json::parse(R"({"body":{"n":1}})"), context);

@@ -24,8 +24,8 @@ using namespace std::chrono_literals;
 class ExecutorCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("mosaic-exec-cache-" + std::to_string(::getpid()) + "-" +
-                                                     std::to_string(counter_++));
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mosaic-exec-cache-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     std::filesystem::create_directories(dir_);
     handle_->name = "svc";
     handle_->plugin = "scripted";
@@ -54,7 +54,8 @@ class ExecutorCacheTest : public ::testing::Test {
     EXPECT_TRUE(config) << diagnostics.str();
     if (!config) return nullptr;
     auto compiled = pipeline::compile_pipeline(
-        *config, [this](const std::string& name) { return name == "svc" ? handle_ : nullptr; }, diagnostics);
+        *config, [this](const std::string& name) { return name == "svc" ? handle_ : nullptr; },
+        diagnostics);
     EXPECT_TRUE(compiled) << diagnostics.str();
     if (!compiled) return nullptr;
     return std::make_shared<const pipeline::CompiledPipeline>(std::move(*compiled));
@@ -74,7 +75,8 @@ class ExecutorCacheTest : public ::testing::Test {
   }
   bool wait_calls(const std::string& id, std::size_t count) const {
     const auto until = std::chrono::steady_clock::now() + 5s;
-    while (calls_of(id) < count && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(2ms);
+    while (calls_of(id) < count && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(2ms);
     return calls_of(id) >= count;
   }
   bool wait_idle() const {
@@ -90,7 +92,8 @@ class ExecutorCacheTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::atomic<std::int64_t> now_{1'700'000'000'000};
   std::shared_ptr<ScriptedDownstream> downstream_ = std::make_shared<ScriptedDownstream>();
-  std::shared_ptr<pipeline::DownstreamHandle> handle_ = std::make_shared<pipeline::DownstreamHandle>();
+  std::shared_ptr<pipeline::DownstreamHandle> handle_ =
+      std::make_shared<pipeline::DownstreamHandle>();
   std::shared_ptr<cache::SwrCache> cache_;
   exec::DeadlineTimer timer_;
   exec::WorkerPool steps_{{"steps", 64, 64, std::chrono::seconds(5)}};
@@ -178,7 +181,8 @@ steps:
   run(p);
   EXPECT_EQ(calls_of("profile"), 2u);
   EXPECT_EQ(calls_of("recs"), 1u);
-  EXPECT_TRUE(cache_->backend().get(cache_->value_key("recs:gold")).status == cache::CacheStatus::kOk);
+  EXPECT_TRUE(cache_->backend().get(cache_->value_key("recs:gold")).status ==
+              cache::CacheStatus::kOk);
 }
 
 TEST_F(ExecutorCacheTest, ConcurrentRequestsForOneKeyMakeOneCall) {
@@ -218,7 +222,8 @@ response:
 
   auto second = run(p);
   EXPECT_EQ(second.body.at("recs"), (json::array{"b1", "b2"}));  // last run's value
-  EXPECT_FALSE(second.body.at("_meta").at("pending").as_object().contains("recs"));  // fresh: no call
+  EXPECT_FALSE(
+      second.body.at("_meta").at("pending").as_object().contains("recs"));  // fresh: no call
   EXPECT_EQ(calls_of("recs"), 1u);
 
   now_ += 120'000;

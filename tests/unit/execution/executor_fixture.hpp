@@ -26,8 +26,8 @@ struct BackgroundRecord {
 class ExecutorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("mosaic-exec-" + std::to_string(::getpid()) + "-" +
-                                                     std::to_string(counter_++));
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mosaic-exec-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     std::filesystem::create_directories(dir_);
     handle_ = std::make_shared<pipeline::DownstreamHandle>();
     handle_->name = "svc";
@@ -45,7 +45,8 @@ class ExecutorTest : public ::testing::Test {
     EXPECT_TRUE(config) << diagnostics.str();
     if (!config) return nullptr;
     auto compiled = pipeline::compile_pipeline(
-        *config, [this](const std::string& name) { return name == "svc" ? handle_ : nullptr; }, diagnostics);
+        *config, [this](const std::string& name) { return name == "svc" ? handle_ : nullptr; },
+        diagnostics);
     EXPECT_TRUE(compiled) << diagnostics.str();
     if (!compiled) return nullptr;
     return std::make_shared<const pipeline::CompiledPipeline>(std::move(*compiled));
@@ -59,14 +60,17 @@ class ExecutorTest : public ::testing::Test {
     return executor_.run(p, std::move(input));
   }
 
-  std::vector<BackgroundRecord> wait_background(std::size_t count, std::chrono::milliseconds bound) {
+  std::vector<BackgroundRecord> wait_background(std::size_t count,
+                                                std::chrono::milliseconds bound) {
     std::unique_lock lock(bg_mutex_);
     bg_changed_.wait_for(lock, bound, [&] { return background_.size() >= count; });
     return background_;
   }
 
   static std::int64_t ms_since(std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 t)
+        .count();
   }
 
   static inline int counter_ = 0;
@@ -85,7 +89,8 @@ class ExecutorTest : public ::testing::Test {
       [this](const std::string& request_id, const pipeline::CompiledPipeline& p, std::size_t step,
              const CallResult& result) {
         std::lock_guard lock(bg_mutex_);
-        background_.push_back({request_id, p.steps[step].name, result.ok(), result.ok() ? result.value() : Json(),
+        background_.push_back({request_id, p.steps[step].name, result.ok(),
+                               result.ok() ? result.value() : Json(),
                                result.ok() ? std::string() : result.failure().reason()});
         bg_changed_.notify_all();
       },

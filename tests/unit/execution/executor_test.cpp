@@ -224,7 +224,8 @@ steps:
   ASSERT_EQ(result.status, Status::kOk);
   EXPECT_LT(took, 200);
   EXPECT_EQ(result.body.at("_meta").at("pending"), (json::object{{"recs", "running"}}));
-  EXPECT_TRUE(wait_background(0, std::chrono::milliseconds(0)).empty());  // still running after the response
+  EXPECT_TRUE(wait_background(0, std::chrono::milliseconds(0))
+                  .empty());  // still running after the response
   auto done = wait_background(1, std::chrono::seconds(3));
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].step, "recs");
@@ -278,7 +279,8 @@ steps:
 
 TEST_F(ExecutorTest, BackgroundStepsBeyondAFullPoolAreShedNotQueuedForever) {
   exec::WorkerPool tiny({"background", 1, 0, std::chrono::seconds(5)});
-  exec::Executor executor(exec::Executor::Options{&steps_, &tiny, &timer_, nullptr, {}, std::chrono::milliseconds(20)});
+  exec::Executor executor(
+      exec::Executor::Options{&steps_, &tiny, &timer_, nullptr, {}, std::chrono::milliseconds(20)});
   auto p = compile(R"(
 endpoint: GET /u/{id}
 steps:
@@ -291,7 +293,8 @@ steps:
   input.params = {"1"};
   auto result = executor.run(p, std::move(input));
   ASSERT_EQ(result.status, Status::kOk);
-  EXPECT_EQ(result.body.at("_meta").at("pending"), (json::object{{"b1", "running"}, {"b2", "shed"}}));
+  EXPECT_EQ(result.body.at("_meta").at("pending"),
+            (json::object{{"b1", "running"}, {"b2", "shed"}}));
   EXPECT_EQ(tiny.stats().rejected, 1u);
   EXPECT_TRUE(tiny.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(3)));
 }

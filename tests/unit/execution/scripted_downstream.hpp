@@ -79,7 +79,8 @@ class ScriptedDownstream : public Downstream {
       record.interruption = context.interruption();
       return context.interruption();
     }
-    if (auto* status = with.if_contains("status")) return Failure::Status(static_cast<int>(status->to_number<std::int64_t>()));
+    if (auto* status = with.if_contains("status"))
+      return Failure::Status(static_cast<int>(status->to_number<std::int64_t>()));
     if (with.contains("fail")) return Failure::Of(FailureKind::kUnavailable, "scripted failure");
     if (auto* value = with.if_contains("value")) return *value;
     return Json(json::object{{"echo", json::object(with)}});

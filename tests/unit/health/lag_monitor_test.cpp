@@ -1,5 +1,7 @@
 // The lag monitor sees a stall of the thread it runs on (a core-bound loop where an event loop
 // would be) in its histogram and in a warn line.
+#include "health/lag_monitor.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,7 +11,6 @@
 #include <sstream>
 #include <thread>
 
-#include "health/lag_monitor.hpp"
 #include "logging/log_writer.hpp"
 #include "metrics/registry.hpp"
 
@@ -37,7 +38,9 @@ void spin_for(std::chrono::milliseconds d) {
 class TempLog {
  public:
   TempLog()
-      : path_((std::filesystem::temp_directory_path() / ("mosaic-lag-" + std::to_string(::getpid()) + ".log")).string()) {
+      : path_((std::filesystem::temp_directory_path() /
+               ("mosaic-lag-" + std::to_string(::getpid()) + ".log"))
+                  .string()) {
     std::filesystem::remove(path_);
   }
   ~TempLog() { std::filesystem::remove(path_); }
@@ -88,7 +91,8 @@ TEST(LagMonitor, ABlockedLoopShowsInTheMetricAndAWarnLine) {
 TEST(LagMonitor, AnIdleProcessTicksOnTime) {
   LagMonitor monitor({10ms, 1000ms, {}}, nullptr);
   const auto until = std::chrono::steady_clock::now() + 10s;
-  while (monitor.stats().ticks < 5 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  while (monitor.stats().ticks < 5 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms);
   const auto stats = monitor.stats();
   EXPECT_GE(stats.ticks, 5u);
   EXPECT_EQ(stats.late_ticks, 0u);  // a second late would take a badly broken box

@@ -1,10 +1,11 @@
 // The access line: kept for sampled requests, always for errors, partial answers and slow ones.
+#include "logging/access_log.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "log_capture.hpp"
-#include "logging/access_log.hpp"
 
 namespace mosaic::logging {
 namespace {
@@ -21,7 +22,8 @@ TEST(AccessLog, UnsampledRequestsKeepOnlyErrorsPartialAndSlowLines) {
     options.sample_rate = 0.0;  // no request is sampled
     options.slow_request = 500ms;
     LogWriter writer(options);
-    auto access = [&](const char* id, int status, std::chrono::milliseconds took, std::size_t degraded) {
+    auto access = [&](const char* id, int status, std::chrono::milliseconds took,
+                      std::size_t degraded) {
       log_access(writer, writer.request_scope(id, "GET /home/{id}"),
                  {"GET", "/home/42", status, took, degraded, degraded > 0});
     };
@@ -55,7 +57,8 @@ TEST(AccessLog, ASampledRequestsLineCarriesTheRequest) {
     options.sink = file.sink();
     options.sample_rate = 1.0;
     LogWriter writer(options);
-    log_access(writer, writer.request_scope("req-9", "GET /home/{id}"), {"GET", "/home/9", 200, 12ms, 0, false});
+    log_access(writer, writer.request_scope("req-9", "GET /home/{id}"),
+               {"GET", "/home/9", 200, 12ms, 0, false});
     ASSERT_TRUE(writer.flush());
   }
   const auto lines = file.lines();

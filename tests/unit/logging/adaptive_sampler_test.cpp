@@ -1,11 +1,12 @@
 // The adaptive rate: up when the error rate over the last minute passes a threshold, down when
 // it calms, each change reported once. The clock is injected: no sleeping.
+#include "logging/adaptive_sampler.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
 #include "log_capture.hpp"
-#include "logging/adaptive_sampler.hpp"
 #include "logging/log_writer.hpp"
 
 namespace mosaic::logging {
@@ -32,7 +33,8 @@ TEST(AdaptiveSampler, RisesWithTheErrorRateAndFallsBackWhenCalm) {
   ManualClock clock;
   AdaptiveSampler sampler({0.1, true, clock.fn()});
   std::vector<std::pair<double, double>> changes;
-  sampler.set_change_handler([&](double before, double after, double) { changes.emplace_back(before, after); });
+  sampler.set_change_handler(
+      [&](double before, double after, double) { changes.emplace_back(before, after); });
 
   for (int s = 0; s < 70; ++s) second_of(sampler, clock, 100, 0);
   EXPECT_EQ(sampler.rate(), 0.1);
@@ -54,7 +56,8 @@ TEST(AdaptiveSampler, RisesWithTheErrorRateAndFallsBackWhenCalm) {
   for (int s = 0; s < 70; ++s) second_of(sampler, clock, 100, 0);
   EXPECT_EQ(sampler.rate(), 0.1);
 
-  const std::vector<std::pair<double, double>> expected = {{0.1, 0.5}, {0.5, 1.0}, {1.0, 0.5}, {0.5, 0.1}};
+  const std::vector<std::pair<double, double>> expected = {
+      {0.1, 0.5}, {0.5, 1.0}, {1.0, 0.5}, {0.5, 0.1}};
   EXPECT_EQ(changes, expected);  // each change reported exactly once
 }
 

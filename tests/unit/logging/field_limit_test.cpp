@@ -13,7 +13,13 @@ using mosaic::testing::str;
 
 TEST(JsonSize, MatchesTheSerializedSize) {
   const char* documents[] = {
-      R"(null)", R"(true)", R"(false)", R"(0)", R"(-1234567)", R"(18446744073709551615)", R"("")",
+      R"(null)",
+      R"(true)",
+      R"(false)",
+      R"(0)",
+      R"(-1234567)",
+      R"(18446744073709551615)",
+      R"("")",
       R"("quote \" backslash \\ newline \n tab \t bell \u0007 unicode é")",
       R"({"a":[1,2,{"b":null,"c":"x"}],"d":{},"e":[]})",
       R"([{"id":1,"name":"item-1","tags":["red","green"]},{"id":2,"name":"item-2","tags":[]}])",
@@ -39,7 +45,8 @@ TEST(FieldLimit, LargeFieldsAreReplacedByTheirSize) {
   LogFile file;
   json::object body;
   json::array items;
-  for (int i = 0; i < 2000; ++i) items.emplace_back(json::object{{"id", i}, {"text", "lorem ipsum dolor sit amet"}});
+  for (int i = 0; i < 2000; ++i)
+    items.emplace_back(json::object{{"id", i}, {"text", "lorem ipsum dolor sit amet"}});
   body["items"] = std::move(items);
   const std::size_t body_size = json::serialize(body).size();
   ASSERT_GT(body_size, 50000u);
@@ -50,7 +57,9 @@ TEST(FieldLimit, LargeFieldsAreReplacedByTheirSize) {
     options.max_field = 1024;
     LogWriter writer(options);
     ContextLogger logger(&writer, "req-1", "POST /upload");
-    logger.info("request received", {{"body", body}, {"note", long_text}, {"user", "ada"}, {"small", json::array{1, 2}}});
+    logger.info(
+        "request received",
+        {{"body", body}, {"note", long_text}, {"user", "ada"}, {"small", json::array{1, 2}}});
     logger.info(std::string(3000, 'm'));
     ASSERT_TRUE(writer.flush());
   }
@@ -76,7 +85,8 @@ TEST(FieldLimit, LinesCarryTheStandardKeysAndFieldsCannotOverwriteThem) {
     options.sink = file.sink();
     LogWriter writer(options);
     ContextLogger logger(&writer, "req-7", "GET /home/{id}");
-    logger.for_step("profile").warn("degradable step failed", {{"reason", "timeout"}, {"level", "fake"}});
+    logger.for_step("profile").warn("degradable step failed",
+                                    {{"reason", "timeout"}, {"level", "fake"}});
     ASSERT_TRUE(writer.flush());
   }
   const auto lines = file.lines();

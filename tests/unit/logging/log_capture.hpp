@@ -16,8 +16,8 @@ class LogFile {
  public:
   LogFile() {
     static int counter = 0;
-    path_ = (std::filesystem::temp_directory_path() /
-             ("mosaic-log-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".log"))
+    path_ = (std::filesystem::temp_directory_path() / ("mosaic-log-" + std::to_string(::getpid()) +
+                                                       "-" + std::to_string(counter++) + ".log"))
                 .string();
     std::filesystem::remove(path_);
   }

@@ -36,7 +36,8 @@ TEST(Sampling, RateHoldsOverTenThousandRequests) {
   for (double rate : {0.1, 0.5}) {
     LogWriter writer(file_options(file, rate));
     int kept = 0;
-    for (int i = 0; i < 10000; ++i) kept += writer.request_scope("r" + std::to_string(i), "GET /x")->sampled ? 1 : 0;
+    for (int i = 0; i < 10000; ++i)
+      kept += writer.request_scope("r" + std::to_string(i), "GET /x")->sampled ? 1 : 0;
     expect_binomial(kept, 10000, rate);
   }
   LogWriter none(file_options(file, 0.0));
@@ -77,7 +78,8 @@ TEST(Sampling, ARequestsLinesAreKeptOrDroppedTogether) {
   }
   for (const auto& [id, n] : info_lines) EXPECT_EQ(n, 4) << id << " lost some of its lines";
   expect_binomial(static_cast<int>(info_lines.size()), kRequests, 0.3);
-  EXPECT_EQ(warn_lines.size(), static_cast<std::size_t>(kRequests / 10));  // warn is never sampled out
+  EXPECT_EQ(warn_lines.size(),
+            static_cast<std::size_t>(kRequests / 10));  // warn is never sampled out
 }
 
 TEST(Sampling, ProcessLinesAreNotSampled) {

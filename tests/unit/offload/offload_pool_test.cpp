@@ -1,20 +1,20 @@
 // The offload pool: bounded threads, a bounded queue that refuses at once, queue deadlines,
 // withdrawal, and errors carried back to the caller.
+#include "offload/offload_pool.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cerrno>
-
 #include <atomic>
+#include <cerrno>
 #include <future>
 #include <latch>
 #include <set>
 #include <thread>
 
 #include "metrics/registry.hpp"
-#include "offload/offload_pool.hpp"
 
 namespace mosaic::offload {
 namespace {
@@ -22,7 +22,8 @@ namespace {
 using namespace std::chrono_literals;
 using Outcome = OffloadPool::Outcome;
 
-OffloadPool::Options options(std::size_t threads, std::size_t queue, std::string name = "offload-test") {
+OffloadPool::Options options(std::size_t threads, std::size_t queue,
+                             std::string name = "offload-test") {
   OffloadPool::Options o;
   o.name = std::move(name);
   o.threads = threads;
@@ -31,13 +32,16 @@ OffloadPool::Options options(std::size_t threads, std::size_t queue, std::string
   return o;
 }
 
-Clock::time_point in(Clock::duration d) { return Clock::now() + d; }
+Clock::time_point in(Clock::duration d) {
+  return Clock::now() + d;
+}
 
 // Occupies every thread of a pool until open() (or destruction, which waits for the tasks to
 // end so that the latches they use outlive them).
 class Gate {
  public:
-  Gate(OffloadPool& pool, std::size_t threads) : pool_(pool), started_(static_cast<std::ptrdiff_t>(threads)) {
+  Gate(OffloadPool& pool, std::size_t threads)
+      : pool_(pool), started_(static_cast<std::ptrdiff_t>(threads)) {
     for (std::size_t i = 0; i < threads; ++i) {
       jobs_.push_back(pool_.try_submit(
           [this] {
@@ -102,8 +106,8 @@ TEST(OffloadPool, RunsTasksOnAFixedNumberOfThreads) {
 
 TEST(OffloadPool, AFullQueueRefusesAtOnce) {
   OffloadPool pool(options(1, 2, "offload-refuse-test"));
-  auto& refused = metrics::Registry::global().counter("mosaic_offload_tasks_total", "",
-                                                      {{"pool", "offload-refuse-test"}, {"outcome", "refused"}});
+  auto& refused = metrics::Registry::global().counter(
+      "mosaic_offload_tasks_total", "", {{"pool", "offload-refuse-test"}, {"outcome", "refused"}});
   const auto refused_before = refused.value();
   Gate gate(pool, 1);
   std::atomic<int> ran{0};
@@ -115,7 +119,8 @@ TEST(OffloadPool, AFullQueueRefusesAtOnce) {
   const auto start = Clock::now();
   EXPECT_EQ(pool.try_submit([&] { ++ran; }, in(10s)), nullptr);
   EXPECT_EQ(pool.run([&] { ++ran; }, in(10s)), Outcome::kRefused);
-  EXPECT_LT(Clock::now() - start, 2s);  // refused without waiting for room (the gate is shut for 10 s)
+  EXPECT_LT(Clock::now() - start,
+            2s);  // refused without waiting for room (the gate is shut for 10 s)
   EXPECT_EQ(refused.value() - refused_before, 2u);
 
   gate.open();
@@ -217,9 +222,11 @@ TEST(OffloadPool, ItsThreadsRunNicerThanTheProcess) {
   const int process = ::getpriority(PRIO_PROCESS, 0);
   ASSERT_EQ(errno, 0);
   int in_pool = -100;
-  ASSERT_EQ(pool.run([&] { in_pool = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid))); },
-                     in(10s)),
-            Outcome::kDone);
+  ASSERT_EQ(
+      pool.run(
+          [&] { in_pool = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid))); },
+          in(10s)),
+      Outcome::kDone);
   EXPECT_EQ(in_pool, std::min(19, process + 5));
   EXPECT_EQ(::getpriority(PRIO_PROCESS, 0), process);  // the calling thread is untouched
 }

@@ -60,7 +60,8 @@ class StepOffloadTest : public ::testing::Test {
  protected:
   std::unique_ptr<StepContext> context(std::chrono::milliseconds timeout,
                                        const std::shared_ptr<CancelSource>& parent = nullptr) {
-    auto c = std::make_unique<StepContext>("req-1", Clock::now() + timeout, parent, timer_, logging::ContextLogger());
+    auto c = std::make_unique<StepContext>("req-1", Clock::now() + timeout, parent, timer_,
+                                           logging::ContextLogger());
     c->set_offload(&pool_);
     return c;
   }
@@ -138,7 +139,8 @@ class PayloadDownstream : public Downstream {
     const Json& items_in = with.at("items");  // "${params.n}" renders a string
     const std::int64_t n = items_in.is_string() ? std::stoll(std::string(items_in.as_string()))
                                                 : items_in.to_number<std::int64_t>();
-    for (std::int64_t i = 0; i < n; ++i) items.emplace_back(json::object{{"id", i}, {"name", "item " + std::to_string(i)}});
+    for (std::int64_t i = 0; i < n; ++i)
+      items.emplace_back(json::object{{"id", i}, {"name", "item " + std::to_string(i)}});
     return Json(std::move(items));
   }
 };
@@ -162,7 +164,8 @@ class ExecutorOffloadTest : public ::testing::Test {
     EXPECT_TRUE(config) << diagnostics.str();
     if (!config) return nullptr;
     auto compiled = pipeline::compile_pipeline(
-        *config, [this](const std::string& name) { return name == "svc" ? handle_ : nullptr; }, diagnostics);
+        *config, [this](const std::string& name) { return name == "svc" ? handle_ : nullptr; },
+        diagnostics);
     EXPECT_TRUE(compiled) << diagnostics.str();
     if (!compiled) return nullptr;
     return std::make_shared<const pipeline::CompiledPipeline>(std::move(*compiled));
@@ -175,7 +178,8 @@ class ExecutorOffloadTest : public ::testing::Test {
   }
   std::uint64_t done() const {
     return metrics::Registry::global()
-        .counter("mosaic_offload_tasks_total", "", {{"pool", "offload-exec-test"}, {"outcome", "done"}})
+        .counter("mosaic_offload_tasks_total", "",
+                 {{"pool", "offload-exec-test"}, {"outcome", "done"}})
         .value();
   }
 
@@ -189,8 +193,10 @@ class ExecutorOffloadTest : public ::testing::Test {
   }
 
   const std::string path_ = (std::filesystem::temp_directory_path() /
-                             ("mosaic-offload-" + std::to_string(::getpid()) + ".yaml")).string();
-  std::shared_ptr<pipeline::DownstreamHandle> handle_ = std::make_shared<pipeline::DownstreamHandle>();
+                             ("mosaic-offload-" + std::to_string(::getpid()) + ".yaml"))
+                                .string();
+  std::shared_ptr<pipeline::DownstreamHandle> handle_ =
+      std::make_shared<pipeline::DownstreamHandle>();
   exec::DeadlineTimer timer_;
   exec::WorkerPool steps_{{"steps", 16, 16, 5s}};
   exec::WorkerPool background_pool_{{"background", 2, 16, 5s}};

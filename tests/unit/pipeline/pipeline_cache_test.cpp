@@ -24,7 +24,8 @@ class EchoDownstream : public Downstream {
 class PipelineCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mosaic-pcache-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "mosaic-pcache-XXXXXX").string();
     ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
     handle_->name = "users";
@@ -38,8 +39,9 @@ class PipelineCacheTest : public ::testing::Test {
     std::ofstream(file_) << yaml;
     auto config = config::load_pipeline_file(file_, diagnostics);
     if (!config) return std::nullopt;
-    return compile_pipeline(*config, [this](const std::string& n) { return n == "users" ? handle_ : nullptr; },
-                            diagnostics);
+    return compile_pipeline(
+        *config, [this](const std::string& n) { return n == "users" ? handle_ : nullptr; },
+        diagnostics);
   }
 
   bool has_error(const Diagnostics& diagnostics, int line, int col, const std::string& part) {
@@ -108,7 +110,8 @@ steps:
   EXPECT_TRUE(has_error(diagnostics, 3, 38, "user")) << diagnostics.str();
   EXPECT_TRUE(has_error(diagnostics, 4, 38, "ghost")) << diagnostics.str();
   EXPECT_TRUE(has_error(diagnostics, 5, 38, "refers to the step itself")) << diagnostics.str();
-  EXPECT_TRUE(has_error(diagnostics, 7, 38, "depends on background step 'bg'")) << diagnostics.str();
+  EXPECT_TRUE(has_error(diagnostics, 7, 38, "depends on background step 'bg'"))
+      << diagnostics.str();
 }
 
 TEST_F(PipelineCacheTest, TheResponseMayReadACachedBackgroundStepOnly) {
@@ -133,7 +136,8 @@ response:
 )",
                          diagnostics);
   EXPECT_FALSE(refused);
-  EXPECT_NE(diagnostics.str().find("the response cannot use background step 'recs'"), std::string::npos);
+  EXPECT_NE(diagnostics.str().find("the response cannot use background step 'recs'"),
+            std::string::npos);
 }
 
 }  // namespace

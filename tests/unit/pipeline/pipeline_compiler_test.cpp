@@ -1,6 +1,9 @@
 // compile_pipeline / compile_pipelines: downstreams resolved, `with` checked against each
 // downstream, dependencies and stages, and every cross-reference error at its file:line:col.
+#include "pipeline/pipeline_compiler.hpp"
+
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -13,12 +16,9 @@
 #include <string>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "config/engine_config.hpp"
 #include "mosaic/downstream.hpp"
 #include "pipeline/compiled_pipeline.hpp"
-#include "pipeline/pipeline_compiler.hpp"
 #include "routing/router.hpp"
 #include "template/value_template.hpp"
 
@@ -64,7 +64,8 @@ class FakeDownstream : public Downstream {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mosaic-pipeline-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "mosaic-pipeline-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     root_ = pattern;
   }
@@ -85,16 +86,16 @@ class TempDir {
   std::filesystem::path root_;
 };
 
-::testing::AssertionResult HasError(const Diagnostics& diagnostics, const std::string& file, int line, int col,
-                                    const std::string& part) {
+::testing::AssertionResult HasError(const Diagnostics& diagnostics, const std::string& file,
+                                    int line, int col, const std::string& part) {
   for (const auto& d : diagnostics.items()) {
     if (d.where.file == file && d.where.line == line && d.where.col == col &&
         d.message.find(part) != std::string::npos) {
       return ::testing::AssertionSuccess();
     }
   }
-  return ::testing::AssertionFailure() << "no error at " << file << ":" << line << ":" << col << " containing '"
-                                       << part << "'; got:\n"
+  return ::testing::AssertionFailure() << "no error at " << file << ":" << line << ":" << col
+                                       << " containing '" << part << "'; got:\n"
                                        << diagnostics.str();
 }
 
@@ -109,7 +110,8 @@ class PipelineCompilerTest : public ::testing::Test {
     add_downstream("any", any_, 1000ms);
   }
 
-  void add_downstream(const std::string& name, std::shared_ptr<Downstream> d, std::chrono::milliseconds timeout) {
+  void add_downstream(const std::string& name, std::shared_ptr<Downstream> d,
+                      std::chrono::milliseconds timeout) {
     auto handle = std::make_shared<DownstreamHandle>();
     handle->name = name;
     handle->plugin = "fake";
@@ -258,7 +260,8 @@ TEST_F(PipelineCompilerTest, StepInputsRenderWithTheirDownstreamsEncodings) {
   EXPECT_EQ(p->steps[3].input.render(scope), json::parse(R"({"q": [1, 2]})"));
 
   // The response is not a downstream input: nothing in it is encoded.
-  EXPECT_EQ(p->response->render(scope), json::parse(R"({"user": null, "orders": [1, 2], "who": "u/1?x"})"));
+  EXPECT_EQ(p->response->render(scope),
+            json::parse(R"({"user": null, "orders": [1, 2], "who": "u/1?x"})"));
 }
 
 TEST_F(PipelineCompilerTest, NoResponseMeansNoTemplate) {
@@ -405,9 +408,11 @@ steps:
   ASSERT_EQ(diagnostics_.items().size(), 3u) << diagnostics_.str();
   EXPECT_EQ(diagnostics_.items()[0].str(),
             file_ + ":7:7: unknown key 'method' in with (downstream 'catalog' accepts: path)");
-  EXPECT_TRUE(HasError(diagnostics_, file_, 8, 7, "unknown key 'bogus' in with (downstream 'catalog' accepts: path)"));
+  EXPECT_TRUE(HasError(diagnostics_, file_, 8, 7,
+                       "unknown key 'bogus' in with (downstream 'catalog' accepts: path)"));
   EXPECT_TRUE(HasError(diagnostics_, file_, 9, 39,
-                       "unknown key 'header' in with (downstream 'users' accepts: method, path, query, headers, body)"));
+                       "unknown key 'header' in with (downstream 'users' accepts: method, path, "
+                       "query, headers, body)"));
 }
 
 TEST_F(PipelineCompilerTest, WithMustBeAMappingWhenTheDownstreamNamesItsKeys) {
@@ -490,8 +495,9 @@ steps:
   a: { call: any, with: { x: "${steps.bg.v}" } }
 )"));
   ASSERT_EQ(diagnostics_.items().size(), 1u) << diagnostics_.str();
-  EXPECT_EQ(diagnostics_.items()[0].str(),
-            file_ + ":4:31: step 'a' depends on background step 'bg': background results are never waited for");
+  EXPECT_EQ(diagnostics_.items()[0].str(), file_ +
+                                               ":4:31: step 'a' depends on background step 'bg': "
+                                               "background results are never waited for");
 }
 
 TEST_F(PipelineCompilerTest, DependencyOnABackgroundStepInAfter) {
@@ -501,8 +507,9 @@ steps:
   bg: { call: any, class: background }
 )"));
   ASSERT_EQ(diagnostics_.items().size(), 1u) << diagnostics_.str();
-  EXPECT_EQ(diagnostics_.items()[0].str(),
-            file_ + ":3:27: step 'a' depends on background step 'bg': background results are never waited for");
+  EXPECT_EQ(diagnostics_.items()[0].str(), file_ +
+                                               ":3:27: step 'a' depends on background step 'bg': "
+                                               "background results are never waited for");
 }
 
 TEST_F(PipelineCompilerTest, ABackgroundStepCannotWaitForAnotherBackgroundStep) {
@@ -560,10 +567,10 @@ response:
   recs: "${steps.bg.items}"
 )"));
   ASSERT_EQ(diagnostics_.items().size(), 1u) << diagnostics_.str();
-  EXPECT_EQ(diagnostics_.items()[0].str(),
-            file_ +
-                ":7:10: the response cannot use background step 'bg': its result arrives after the response "
-                "(see _meta.pending)");
+  EXPECT_EQ(diagnostics_.items()[0].str(), file_ +
+                                               ":7:10: the response cannot use background step "
+                                               "'bg': its result arrives after the response "
+                                               "(see _meta.pending)");
 }
 
 TEST_F(PipelineCompilerTest, ResponseUnknownStepAndParameter) {
@@ -576,7 +583,8 @@ response:
 )"));
   ASSERT_EQ(diagnostics_.items().size(), 2u) << diagnostics_.str();
   EXPECT_EQ(diagnostics_.items()[0].str(), file_ + ":5:6: unknown step 'ghost'");
-  EXPECT_EQ(diagnostics_.items()[1].str(), file_ + ":6:10: unknown path parameter 'nope' (the endpoint declares id)");
+  EXPECT_EQ(diagnostics_.items()[1].str(),
+            file_ + ":6:10: unknown path parameter 'nope' (the endpoint declares id)");
 }
 
 TEST_F(PipelineCompilerTest, ResponseMustBeAMapping) {
@@ -586,7 +594,8 @@ steps:
 response: [1, 2]
 )"));
   ASSERT_EQ(diagnostics_.items().size(), 1u) << diagnostics_.str();
-  EXPECT_EQ(diagnostics_.items()[0].str(), file_ + ":4:11: 'response' must be a mapping (the engine adds _meta to it)");
+  EXPECT_EQ(diagnostics_.items()[0].str(),
+            file_ + ":4:11: 'response' must be a mapping (the engine adds _meta to it)");
 
   diagnostics_ = {};
   EXPECT_FALSE(compile(R"(endpoint: GET /x
@@ -595,7 +604,8 @@ steps:
 response: "${steps.a}"
 )"));
   ASSERT_EQ(diagnostics_.items().size(), 1u) << diagnostics_.str();
-  EXPECT_EQ(diagnostics_.items()[0].str(), file_ + ":4:11: 'response' must be a mapping (the engine adds _meta to it)");
+  EXPECT_EQ(diagnostics_.items()[0].str(),
+            file_ + ":4:11: 'response' must be a mapping (the engine adds _meta to it)");
 }
 
 TEST_F(PipelineCompilerTest, MetaIsReservedInTheResponse) {
@@ -683,7 +693,8 @@ TEST_F(PipelineCompilerTest, HandBuiltConfigWithYamlNodes) {
   tmpl::RenderScope scope;
   scope.params = params;
   scope.body = &body;
-  EXPECT_EQ(p->steps[0].input.render(scope), json::parse(R"({"path": "/o/a%20b", "body": {"n": 1}})"));
+  EXPECT_EQ(p->steps[0].input.render(scope),
+            json::parse(R"({"path": "/o/a%20b", "body": {"n": 1}})"));
   params[0] = "..";
   EXPECT_THROW(p->steps[0].input.render(scope), tmpl::RenderError);
 }
@@ -701,8 +712,9 @@ TEST_F(PipelineCompilerTest, DuplicateEndpointNamesTheFirstDeclaration) {
   };
   auto compiled = compile_pipelines(configs, lookup(), diagnostics_);
   ASSERT_EQ(diagnostics_.items().size(), 1u) << diagnostics_.str();
-  EXPECT_EQ(diagnostics_.items()[0].str(), configs[1].file + ":2:13: duplicate endpoint 'GET /a/{y}', already declared at " +
-                                               configs[0].file + ":1:11");
+  EXPECT_EQ(diagnostics_.items()[0].str(),
+            configs[1].file + ":2:13: duplicate endpoint 'GET /a/{y}', already declared at " +
+                configs[0].file + ":1:11");
   ASSERT_EQ(compiled.size(), 4u);
   EXPECT_EQ(compiled[0]->file, configs[0].file);
   EXPECT_EQ(compiled[1]->file, configs[2].file);
@@ -718,8 +730,10 @@ TEST_F(PipelineCompilerTest, EveryDuplicateNamesTheFirst) {
   };
   auto compiled = compile_pipelines(configs, lookup(), diagnostics_);
   ASSERT_EQ(diagnostics_.items().size(), 2u) << diagnostics_.str();
-  EXPECT_TRUE(HasError(diagnostics_, configs[1].file, 1, 11, "already declared at " + configs[0].file + ":1:11"));
-  EXPECT_TRUE(HasError(diagnostics_, configs[2].file, 1, 11, "already declared at " + configs[0].file + ":1:11"));
+  EXPECT_TRUE(HasError(diagnostics_, configs[1].file, 1, 11,
+                       "already declared at " + configs[0].file + ":1:11"));
+  EXPECT_TRUE(HasError(diagnostics_, configs[2].file, 1, 11,
+                       "already declared at " + configs[0].file + ":1:11"));
   EXPECT_EQ(compiled.size(), 1u);
 }
 
@@ -782,7 +796,8 @@ TEST_F(RequestDataSecurityTest, SlashQueryAndFragmentStayInOneSegment) {
   const std::string suffix = "/meta";
   ASSERT_EQ(path.compare(0, prefix.size(), prefix), 0);
   ASSERT_EQ(path.compare(path.size() - suffix.size(), suffix.size(), suffix), 0);
-  const std::string segment = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+  const std::string segment =
+      path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
   EXPECT_EQ(segment.find('/'), std::string::npos);
   EXPECT_NE(segment, "..");
 }
@@ -799,8 +814,10 @@ TEST_F(RequestDataSecurityTest, QueryValuesAreLeftToThePlugin) {
 }
 
 TEST_F(RequestDataSecurityTest, HeaderInjectionIsRefused) {
-  EXPECT_EQ(render("/files/report.pdf", 1),
-            json::parse(R"({"path": "/audit", "headers": {"x-file": "file=report.pdf", "x-raw": "report.pdf"}})"));
+  EXPECT_EQ(
+      render("/files/report.pdf", 1),
+      json::parse(
+          R"({"path": "/audit", "headers": {"x-file": "file=report.pdf", "x-raw": "report.pdf"}})"));
   routing::RouteMatch match = router_.match("GET", "/files/a%0D%0AX-Injected:%201");
   ASSERT_EQ(match.status, routing::RouteMatch::Status::kFound);
   ASSERT_EQ(match.params, Names{"a\r\nX-Injected: 1"});

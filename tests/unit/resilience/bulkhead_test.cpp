@@ -43,7 +43,8 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 TEST(Bulkhead, CallsBeyondMaxConcurrentAreShedAtOnceWhenThereIsNoQueue) {
   auto series = series_for("bulkhead-full");
   auto bulkhead = std::make_shared<Bulkhead>(Bulkhead::Options{2, 0, 1s}, series);
-  auto fake = std::make_shared<FakeDownstream>([](int, CallContext& c) { return mosaic::testing::hang(c); });
+  auto fake = std::make_shared<FakeDownstream>(
+      [](int, CallContext& c) { return mosaic::testing::hang(c); });
   BulkheadDownstream downstream(fake, bulkhead);
 
   FakeCallContext a(10s), b(10s);
@@ -70,7 +71,8 @@ TEST(Bulkhead, CallsBeyondMaxConcurrentAreShedAtOnceWhenThereIsNoQueue) {
 }
 
 TEST(Bulkhead, AQueuedCallTakesTheNextFreeSlot) {
-  auto bulkhead = std::make_shared<Bulkhead>(Bulkhead::Options{1, 1, 5s}, series_for("bulkhead-queue"));
+  auto bulkhead =
+      std::make_shared<Bulkhead>(Bulkhead::Options{1, 1, 5s}, series_for("bulkhead-queue"));
   auto fake = std::make_shared<FakeDownstream>([](int call, CallContext& c) -> CallResult {
     if (call == 0) return mosaic::testing::hang(c);
     return mosaic::testing::answer();
@@ -99,7 +101,8 @@ TEST(Bulkhead, AQueuedCallTakesTheNextFreeSlot) {
 TEST(Bulkhead, AFullQueueShedsAtOnceAndAWaitLongerThanQueueTimeoutSheds) {
   auto series = series_for("bulkhead-queue-timeout");
   auto bulkhead = std::make_shared<Bulkhead>(Bulkhead::Options{1, 1, 100ms}, series);
-  auto fake = std::make_shared<FakeDownstream>([](int, CallContext& c) { return mosaic::testing::hang(c); });
+  auto fake = std::make_shared<FakeDownstream>(
+      [](int, CallContext& c) { return mosaic::testing::hang(c); });
   BulkheadDownstream downstream(fake, bulkhead);
   FakeCallContext holder(10s);
   std::thread first([&] { downstream.call(Json(), holder); });
@@ -130,8 +133,10 @@ TEST(Bulkhead, AFullQueueShedsAtOnceAndAWaitLongerThanQueueTimeoutSheds) {
 }
 
 TEST(Bulkhead, AWaitingCallStopsAtItsDeadlineOrWhenCancelled) {
-  auto bulkhead = std::make_shared<Bulkhead>(Bulkhead::Options{1, 4, 10s}, series_for("bulkhead-deadline"));
-  auto fake = std::make_shared<FakeDownstream>([](int, CallContext& c) { return mosaic::testing::hang(c); });
+  auto bulkhead =
+      std::make_shared<Bulkhead>(Bulkhead::Options{1, 4, 10s}, series_for("bulkhead-deadline"));
+  auto fake = std::make_shared<FakeDownstream>(
+      [](int, CallContext& c) { return mosaic::testing::hang(c); });
   BulkheadDownstream downstream(fake, bulkhead);
   FakeCallContext holder(10s);
   std::thread first([&] { downstream.call(Json(), holder); });
@@ -159,10 +164,10 @@ TEST(Bulkhead, AWaitingCallStopsAtItsDeadlineOrWhenCancelled) {
 }
 
 TEST(Bulkhead, ManyThreadsNeverExceedMaxConcurrent) {
-  auto bulkhead = std::make_shared<Bulkhead>(Bulkhead::Options{4, 64, 10s}, series_for("bulkhead-storm"));
-  auto fake = std::make_shared<FakeDownstream>([](int, CallContext& c) {
-    return mosaic::testing::answer_after(1ms, c);
-  });
+  auto bulkhead =
+      std::make_shared<Bulkhead>(Bulkhead::Options{4, 64, 10s}, series_for("bulkhead-storm"));
+  auto fake = std::make_shared<FakeDownstream>(
+      [](int, CallContext& c) { return mosaic::testing::answer_after(1ms, c); });
   BulkheadDownstream downstream(fake, bulkhead);
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
@@ -181,7 +186,8 @@ TEST(Bulkhead, ManyThreadsNeverExceedMaxConcurrent) {
 }
 
 TEST(Bulkhead, ForwardsWhatTheDownstreamDeclares) {
-  auto fake = std::make_shared<FakeDownstream>([](int, CallContext&) { return mosaic::testing::answer(); }, false);
+  auto fake = std::make_shared<FakeDownstream>(
+      [](int, CallContext&) { return mosaic::testing::answer(); }, false);
   BulkheadDownstream downstream(fake, std::make_shared<Bulkhead>(Bulkhead::Options{}));
   EXPECT_FALSE(downstream.idempotent(Json()));
 }

@@ -166,7 +166,8 @@ TEST(CircuitBreaker, AnOutcomeFromBeforeTheLastChangeIsIgnored) {
 TEST(BreakerDownstream, AnOpenBreakerFailsAtOnceWithoutCallingTheDownstream) {
   auto series = std::make_shared<ResilienceSeries>("breaker-downstream");
   auto breaker = std::make_shared<CircuitBreaker>("svc", options(5, 0.5), nullptr, series);
-  auto fake = std::make_shared<FakeDownstream>([](int, CallContext&) -> CallResult { return Failure::Status(503); });
+  auto fake = std::make_shared<FakeDownstream>(
+      [](int, CallContext&) -> CallResult { return Failure::Status(503); });
   BreakerDownstream downstream(fake, breaker, series);
   for (int i = 0; i < 5; ++i) {
     FakeCallContext context;
@@ -208,7 +209,8 @@ TEST(BreakerDownstream, ClientErrorsAndCancelledCallsDoNotOpenIt) {
 
 TEST(BreakerDownstream, TimeoutsOpenIt) {
   auto breaker = std::make_shared<CircuitBreaker>("svc", options(3, 0.5));
-  auto fake = std::make_shared<FakeDownstream>([](int, CallContext& c) { return mosaic::testing::hang(c); });
+  auto fake = std::make_shared<FakeDownstream>(
+      [](int, CallContext& c) { return mosaic::testing::hang(c); });
   BreakerDownstream downstream(fake, breaker);
   for (int i = 0; i < 3; ++i) {
     FakeCallContext context(20ms);

@@ -59,7 +59,9 @@ class FakeDownstream final : public Downstream {
 };
 
 // Scripts.
-inline CallResult answer(Json value = Json(json::object{{"ok", true}})) { return value; }
+inline CallResult answer(Json value = Json(json::object{{"ok", true}})) {
+  return value;
+}
 
 // Waits until the call is cancelled (or its deadline passes), then reports why.
 inline CallResult hang(CallContext& context) {

@@ -23,8 +23,9 @@ std::string reason(const Outcome<T>& outcome) {
 }
 
 struct Hedged {
-  explicit Hedged(const std::string& name, FakeDownstream::Script script, std::chrono::milliseconds after = 30ms,
-                  double budget = 1.0, bool idempotent = true)
+  explicit Hedged(const std::string& name, FakeDownstream::Script script,
+                  std::chrono::milliseconds after = 30ms, double budget = 1.0,
+                  bool idempotent = true)
       : series(std::make_shared<ResilienceSeries>(name)),
         fake(std::make_shared<FakeDownstream>(std::move(script), idempotent)),
         downstream(fake, HedgePolicy{after}, std::make_shared<AttemptBudget>(budget), series) {}
@@ -56,10 +57,13 @@ TEST(Hedge, ASlowFirstAttemptLosesToTheHedgeAndIsCancelled) {
 }
 
 TEST(Hedge, WhenTheFirstAttemptAnswersFirstTheHedgeIsCancelled) {
-  Hedged h("hedge-loses", [](int call, CallContext& c) -> CallResult {
-    if (call == 0) return mosaic::testing::answer_after(100ms, c);
-    return mosaic::testing::hang(c);
-  }, 20ms);
+  Hedged h(
+      "hedge-loses",
+      [](int call, CallContext& c) -> CallResult {
+        if (call == 0) return mosaic::testing::answer_after(100ms, c);
+        return mosaic::testing::hang(c);
+      },
+      20ms);
   FakeCallContext context(5s);
   const auto start = Clock::now();
   auto outcome = h.downstream.call(Json(), context);
@@ -84,8 +88,10 @@ TEST(Hedge, AFastAnswerNeedsNoHedge) {
 }
 
 TEST(Hedge, NeverForANonIdempotentCall) {
-  Hedged h("hedge-post", [](int, CallContext& c) { return mosaic::testing::answer_after(100ms, c); }, 10ms, 1.0,
-           /*idempotent=*/false);
+  Hedged h(
+      "hedge-post", [](int, CallContext& c) { return mosaic::testing::answer_after(100ms, c); },
+      10ms, 1.0,
+      /*idempotent=*/false);
   FakeCallContext context(5s);
   EXPECT_EQ(reason(h.downstream.call(Json(), context)), "ok");
   EXPECT_EQ(h.fake->calls(), 1);
@@ -93,13 +99,16 @@ TEST(Hedge, NeverForANonIdempotentCall) {
 }
 
 TEST(Hedge, AFailedFirstAttemptWaitsForTheHedge) {
-  Hedged h("hedge-first-fails", [](int call, CallContext& c) -> CallResult {
-    if (call == 0) {
-      if (!c.wait_for(80ms)) return c.interruption();
-      return Failure::Status(503);
-    }
-    return mosaic::testing::answer_after(100ms, c);
-  }, 20ms);
+  Hedged h(
+      "hedge-first-fails",
+      [](int call, CallContext& c) -> CallResult {
+        if (call == 0) {
+          if (!c.wait_for(80ms)) return c.interruption();
+          return Failure::Status(503);
+        }
+        return mosaic::testing::answer_after(100ms, c);
+      },
+      20ms);
   FakeCallContext context(5s);
   EXPECT_EQ(reason(h.downstream.call(Json(), context)), "ok");
   EXPECT_EQ(h.series->hedges_won.value(), 1u);
@@ -107,17 +116,21 @@ TEST(Hedge, AFailedFirstAttemptWaitsForTheHedge) {
 }
 
 TEST(Hedge, BothFailingGivesTheFirstAttemptsFailure) {
-  Hedged h("hedge-both-fail", [](int call, CallContext& c) -> CallResult {
-    if (!c.wait_for(call == 0 ? 60ms : 10ms)) return c.interruption();
-    return Failure::Status(call == 0 ? 503 : 502);
-  }, 20ms);
+  Hedged h(
+      "hedge-both-fail",
+      [](int call, CallContext& c) -> CallResult {
+        if (!c.wait_for(call == 0 ? 60ms : 10ms)) return c.interruption();
+        return Failure::Status(call == 0 ? 503 : 502);
+      },
+      20ms);
   FakeCallContext context(5s);
   EXPECT_EQ(reason(h.downstream.call(Json(), context)), "status_503");
   EXPECT_EQ(h.series->hedges_won.value(), 0u);
 }
 
 TEST(Hedge, CancellingTheCallStopsBothAttempts) {
-  Hedged h("hedge-cancel", [](int, CallContext& c) { return mosaic::testing::hang(c); }, 20ms);
+  Hedged h(
+      "hedge-cancel", [](int, CallContext& c) { return mosaic::testing::hang(c); }, 20ms);
   FakeCallContext context(10s);
   std::thread canceller([&] {
     std::this_thread::sleep_for(100ms);
@@ -134,8 +147,10 @@ TEST(Hedge, CancellingTheCallStopsBothAttempts) {
 
 TEST(Hedge, TheBudgetLimitsHedges) {
   // Every call is slow, so every call would like a hedge.
-  Hedged h("hedge-budget", [](int, CallContext& c) { return mosaic::testing::answer_after(40ms, c); }, 5ms,
-           /*budget=*/0.2);
+  Hedged h(
+      "hedge-budget", [](int, CallContext& c) { return mosaic::testing::answer_after(40ms, c); },
+      5ms,
+      /*budget=*/0.2);
   for (int i = 0; i < 10; ++i) {
     FakeCallContext context(5s);
     EXPECT_EQ(reason(h.downstream.call(Json(), context)), "ok");
@@ -146,17 +161,21 @@ TEST(Hedge, TheBudgetLimitsHedges) {
 }
 
 TEST(Hedge, NoHedgeWhenTheDeadlineComesBeforeAfter) {
-  Hedged h("hedge-short", [](int, CallContext& c) { return mosaic::testing::hang(c); }, 200ms);
+  Hedged h(
+      "hedge-short", [](int, CallContext& c) { return mosaic::testing::hang(c); }, 200ms);
   FakeCallContext context(50ms);
   EXPECT_EQ(reason(h.downstream.call(Json(), context)), "timeout");
   EXPECT_EQ(h.fake->calls(), 1);
 }
 
 TEST(Hedge, ManyConcurrentHedgedCallsAllEndAndLeaveNothingRunning) {
-  Hedged h("hedge-storm", [](int call, CallContext& c) -> CallResult {
-    if (call % 3 == 0) return mosaic::testing::hang(c);
-    return mosaic::testing::answer_after(std::chrono::milliseconds(call % 7), c);
-  }, 3ms);
+  Hedged h(
+      "hedge-storm",
+      [](int call, CallContext& c) -> CallResult {
+        if (call % 3 == 0) return mosaic::testing::hang(c);
+        return mosaic::testing::answer_after(std::chrono::milliseconds(call % 7), c);
+      },
+      3ms);
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
   for (int t = 0; t < 16; ++t) {

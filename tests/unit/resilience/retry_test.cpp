@@ -22,7 +22,8 @@ std::string reason(const Outcome<T>& outcome) {
   return outcome.ok() ? "ok" : outcome.failure().reason();
 }
 
-RetryPolicy policy(int attempts, std::chrono::milliseconds backoff = 1ms, std::chrono::milliseconds cap = 2ms) {
+RetryPolicy policy(int attempts, std::chrono::milliseconds backoff = 1ms,
+                   std::chrono::milliseconds cap = 2ms) {
   RetryPolicy p;
   p.attempts = attempts;
   p.backoff = backoff;
@@ -31,7 +32,8 @@ RetryPolicy policy(int attempts, std::chrono::milliseconds backoff = 1ms, std::c
 }
 
 // Fails with `failure` for the first `failures` calls, then answers.
-std::shared_ptr<FakeDownstream> failing_then_ok(int failures, Failure failure, bool idempotent = true) {
+std::shared_ptr<FakeDownstream> failing_then_ok(int failures, Failure failure,
+                                                bool idempotent = true) {
   return std::make_shared<FakeDownstream>(
       [=](int call, CallContext&) -> CallResult {
         if (call < failures) return failure;
@@ -62,9 +64,10 @@ TEST(Retry, GivesUpAfterTheLastAttemptWithItsFailure) {
 }
 
 TEST(Retry, DoesNotRetryWhatAnotherAttemptCannotFix) {
-  for (const Failure& failure : {Failure::Status(404), Failure::Status(400), Failure::Of(FailureKind::kUnavailable),
-                                 Failure::Of(FailureKind::kBadResponse), Failure::Of(FailureKind::kBadInput),
-                                 Failure::Of(FailureKind::kShed), Failure::Cancelled(), Failure::Timeout()}) {
+  for (const Failure& failure :
+       {Failure::Status(404), Failure::Status(400), Failure::Of(FailureKind::kUnavailable),
+        Failure::Of(FailureKind::kBadResponse), Failure::Of(FailureKind::kBadInput),
+        Failure::Of(FailureKind::kShed), Failure::Cancelled(), Failure::Timeout()}) {
     auto fake = failing_then_ok(1, failure);
     RetryDownstream downstream(fake, policy(3), std::make_shared<AttemptBudget>(10.0));
     FakeCallContext context(5s);
@@ -103,7 +106,8 @@ TEST(Retry, EachAttemptGetsAShareOfTheTimeAndATimedOutAttemptIsRetried) {
 }
 
 TEST(Retry, AttemptTimeoutSetsEachAttemptsDeadline) {
-  auto fake = std::make_shared<FakeDownstream>([](int, CallContext& c) { return mosaic::testing::hang(c); });
+  auto fake = std::make_shared<FakeDownstream>(
+      [](int, CallContext& c) { return mosaic::testing::hang(c); });
   RetryPolicy p = policy(3);
   p.attempt_timeout = 50ms;
   RetryDownstream downstream(fake, p, std::make_shared<AttemptBudget>(10.0));
@@ -120,7 +124,8 @@ TEST(Retry, AttemptTimeoutSetsEachAttemptsDeadline) {
 }
 
 TEST(Retry, TheCallsOwnTimeoutIsNotRetriedAndTheDeadlineHolds) {
-  auto fake = std::make_shared<FakeDownstream>([](int, CallContext& c) { return mosaic::testing::hang(c); });
+  auto fake = std::make_shared<FakeDownstream>(
+      [](int, CallContext& c) { return mosaic::testing::hang(c); });
   RetryDownstream downstream(fake, policy(2), std::make_shared<AttemptBudget>(10.0));
   FakeCallContext context(300ms);
   const auto start = Clock::now();
@@ -172,7 +177,8 @@ TEST(Retry, ACancelledCallStopsDuringTheBackoff) {
 TEST(Retry, TheBudgetCapsRetriesAtItsShareOfCalls) {
   auto series = std::make_shared<ResilienceSeries>("retry-budget");
   auto fake = failing_then_ok(1000000, Failure::Status(503));
-  RetryDownstream downstream(fake, policy(2, 0ms, 0ms), std::make_shared<AttemptBudget>(0.1), series);
+  RetryDownstream downstream(fake, policy(2, 0ms, 0ms), std::make_shared<AttemptBudget>(0.1),
+                             series);
   for (int i = 0; i < 100; ++i) {
     FakeCallContext context(5s);
     EXPECT_EQ(reason(downstream.call(Json(), context)), "status_503");

@@ -1,11 +1,11 @@
 // RoutePattern and split_path: what an endpoint path template becomes, and which ones are refused.
+#include "routing/route_pattern.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "routing/route_pattern.hpp"
 
 namespace mosaic::routing {
 namespace {
@@ -67,8 +67,8 @@ TEST(RoutePattern, ShapeErasesParameterNames) {
 }
 
 TEST(RoutePattern, RefusesMalformedPaths) {
-  for (const char* bad : {"", "a", "a/b", "//", "/a//b", "/a/", "/{x}/{x}", "/a{x}", "/{x}b", "/{}", "/{a{b}}",
-                          "/{a}}", "/a}", "/{"}) {
+  for (const char* bad : {"", "a", "a/b", "//", "/a//b", "/a/", "/{x}/{x}", "/a{x}", "/{x}b", "/{}",
+                          "/{a{b}}", "/{a}}", "/a}", "/{"}) {
     EXPECT_FALSE(RoutePattern::parse(bad)) << "'" << bad << "'";
   }
 }

@@ -1,11 +1,12 @@
 // Router: method + path -> pipeline, parameters decoded; 404, 405 with Allow, bad escapes.
+#include "routing/router.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "pipeline/compiled_pipeline.hpp"
-#include "routing/router.hpp"
 
 namespace mosaic::routing {
 namespace {
@@ -15,7 +16,8 @@ using Strings = std::vector<std::string>;
 
 class RouterTest : public ::testing::Test {
  protected:
-  void add(const std::string& method, const std::string& path, const pipeline::CompiledPipeline* p) {
+  void add(const std::string& method, const std::string& path,
+           const pipeline::CompiledPipeline* p) {
     auto pattern = RoutePattern::parse(path);
     ASSERT_TRUE(pattern) << path;
     router_.add(method, *pattern, p);

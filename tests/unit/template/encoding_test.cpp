@@ -1,10 +1,10 @@
 // Encodings applied to request data interpolated into a downstream input: a value must never be
 // able to change the structure around it (leave its path segment, start a query, add a header).
+#include "template/encoding.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "template/encoding.hpp"
 
 namespace mosaic::tmpl {
 namespace {

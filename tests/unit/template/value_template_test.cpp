@@ -1,7 +1,10 @@
 // ValueTemplate: YAML trees compiled once, rendered per request. What each expression reads, how
 // text interpolation and whole-value insertion differ, the per-path encodings, and where every
 // compile error is reported (file:line:col of the `${`).
+#include "template/value_template.hpp"
+
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cstring>
 #include <optional>
@@ -9,10 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "config/source_location.hpp"
-#include "template/value_template.hpp"
 
 namespace mosaic::tmpl {
 namespace {
@@ -23,8 +23,8 @@ using config::SourceLocation;
 constexpr const char* kFile = "with.yaml";
 
 // True when some diagnostic sits exactly at file:line:col and its message contains `part`.
-::testing::AssertionResult HasError(const Diagnostics& diagnostics, const std::string& file, int line,
-                                    int col, const std::string& part) {
+::testing::AssertionResult HasError(const Diagnostics& diagnostics, const std::string& file,
+                                    int line, int col, const std::string& part) {
   for (const auto& d : diagnostics.items()) {
     if (d.where.file == file && d.where.line == line && d.where.col == col &&
         d.message.find(part) != std::string::npos) {
@@ -89,11 +89,13 @@ class ValueTemplateTest : public ::testing::Test {
         R"({"n": 7, "s": "str", "flag": true, "nothing": null, "obj": {"k": 1},
             "list": [10, 20, {"id": "deep"}], "0": "zero"})");
     request_.steps = {json::parse(R"({"token": "abc"})"),
-                      json::parse(R"({"items": [{"id": 5}, {"id": 6}], "total": 2})"), std::nullopt};
+                      json::parse(R"({"items": [{"id": 5}, {"id": 6}], "total": 2})"),
+                      std::nullopt};
   }
 
   std::optional<ValueTemplate> compile(const std::string& yaml) {
-    env_.source = std::make_shared<const std::string>(yaml);  // as the pipeline loader hands it over
+    env_.source =
+        std::make_shared<const std::string>(yaml);  // as the pipeline loader hands it over
     return ValueTemplate::compile(YAML::Load(yaml), env_, diagnostics_);
   }
 
@@ -204,11 +206,11 @@ TEST_F(ValueTemplateTest, BodyPathsWalkObjectsAndArrays) {
 
 TEST_F(ValueTemplateTest, AbsentValuesRenderNull) {
   EXPECT_TRUE(render_value("'${body.missing}'").is_null());
-  EXPECT_TRUE(render_value("'${body.list.3}'").is_null());    // past the end
-  EXPECT_TRUE(render_value("'${body.list.x}'").is_null());    // not an index
-  EXPECT_TRUE(render_value("'${body.n.x}'").is_null());       // below a number
-  EXPECT_TRUE(render_value("'${body.s.0}'").is_null());       // below a string
-  EXPECT_TRUE(render_value("'${body.nothing.x}'").is_null()); // below null
+  EXPECT_TRUE(render_value("'${body.list.3}'").is_null());     // past the end
+  EXPECT_TRUE(render_value("'${body.list.x}'").is_null());     // not an index
+  EXPECT_TRUE(render_value("'${body.n.x}'").is_null());        // below a number
+  EXPECT_TRUE(render_value("'${body.s.0}'").is_null());        // below a string
+  EXPECT_TRUE(render_value("'${body.nothing.x}'").is_null());  // below null
   EXPECT_TRUE(render_value("'${query.none}'").is_null());
   EXPECT_TRUE(render_value("'${headers.none}'").is_null());
   EXPECT_TRUE(render_value("'${steps.failed}'").is_null());
@@ -332,7 +334,8 @@ list: [a, '${params.id}']
 nested: { deeper: { leaf: '${params.id}' } }
 )");
   ASSERT_TRUE(t) << diagnostics_.str();
-  EXPECT_EQ(asked_, (std::vector<std::string>{"path", "headers/x-user", "list/1", "nested/deeper/leaf"}));
+  EXPECT_EQ(asked_,
+            (std::vector<std::string>{"path", "headers/x-user", "list/1", "nested/deeper/leaf"}));
 }
 
 TEST_F(ValueTemplateTest, PathSegmentEncodingKeepsSlashesQueriesAndFragmentsInOneSegment) {
@@ -380,7 +383,8 @@ TEST_F(ValueTemplateTest, PathSegmentEncodingOfDotSegmentsAndDecodedEscapes) {
 TEST_F(ValueTemplateTest, PathSegmentEncodingLeavesTheTemplatesOwnTextAlone) {
   // The operator wrote the literal parts; only request data is encoded.
   request_.params[0] = "a/b";
-  EXPECT_EQ(render("path: /v1/x.y/${params.id}?fixed=1").as_object().at("path"), Json("/v1/x.y/a%2Fb?fixed=1"));
+  EXPECT_EQ(render("path: /v1/x.y/${params.id}?fixed=1").as_object().at("path"),
+            Json("/v1/x.y/a%2Fb?fixed=1"));
 }
 
 TEST_F(ValueTemplateTest, PathSegmentEncodingOfAWholeReferenceGivesAString) {
@@ -419,7 +423,8 @@ TEST_F(ValueTemplateTest, HeaderValuesRefuseLineBreaks) {
 
 TEST_F(ValueTemplateTest, HeaderValuesFromJsonAreText) {
   EXPECT_EQ(render("headers: { x-n: '${body.n}' }"), json::parse(R"({"headers": {"x-n": "7"}})"));
-  EXPECT_EQ(render("headers: { x-o: '${body.obj}' }"), json::parse(R"({"headers": {"x-o": "{\"k\":1}"}})"));
+  EXPECT_EQ(render("headers: { x-o: '${body.obj}' }"),
+            json::parse(R"({"headers": {"x-o": "{\"k\":1}"}})"));
   // A JSON string holding a line break is refused like any other.
   request_.body = json::parse(R"({"s": "a\r\nb"})");
   auto t = compile("headers: { x-s: '${body.s}' }");
@@ -476,7 +481,8 @@ TEST_F(ValueTemplateTest, ErrorDeepInATreeAndLaterInTheString) {
   c: { path: "/u/${steps.ghost}" }
 )"));
   ASSERT_EQ(diagnostics_.items().size(), 2u) << diagnostics_.str();
-  EXPECT_TRUE(HasError(diagnostics_, kFile, 4, 28, "'${query}': query takes exactly one name, as in ${query.name}"));
+  EXPECT_TRUE(HasError(diagnostics_, kFile, 4, 28,
+                       "'${query}': query takes exactly one name, as in ${query.name}"));
   EXPECT_TRUE(HasError(diagnostics_, kFile, 5, 18, "unknown step 'ghost'"));
 }
 
@@ -496,20 +502,23 @@ TEST_F(ValueTemplateTest, UnknownParamWithNoParamsDeclared) {
   param_names_.clear();
   env_.param_names = param_names_;
   EXPECT_FALSE(compile("v: ${params.id}"));
-  EXPECT_TRUE(HasError(diagnostics_, kFile, 1, 4, "unknown path parameter 'id' (the endpoint declares none)"));
+  EXPECT_TRUE(HasError(diagnostics_, kFile, 1, 4,
+                       "unknown path parameter 'id' (the endpoint declares none)"));
 }
 
 TEST_F(ValueTemplateTest, UnknownRoot) {
   EXPECT_FALSE(compile("v: ${cookies.x}"));
   ASSERT_EQ(diagnostics_.items().size(), 1u);
   EXPECT_EQ(diagnostics_.items()[0].str(),
-            "with.yaml:1:4: unknown root 'cookies' in '${cookies.x}' (expected params, query, headers, body "
+            "with.yaml:1:4: unknown root 'cookies' in '${cookies.x}' (expected params, query, "
+            "headers, body "
             "or steps)");
 }
 
 TEST_F(ValueTemplateTest, MalformedExpressions) {
-  const char* cases[] = {"${}", "${params.}", "${.id}", "${params..id}", "${ params.id }", "${body.a b}",
-                         "${body.$x}", "${params.id[0]}", "${body.a/b}"};
+  const char* cases[] = {"${}",           "${params.}",      "${.id}",
+                         "${params..id}", "${ params.id }",  "${body.a b}",
+                         "${body.$x}",    "${params.id[0]}", "${body.a/b}"};
   for (const char* expr : cases) {
     Diagnostics d;
     auto t = ValueTemplate::compile(YAML::Load(std::string("v: '") + expr + "'"), env_, d);
@@ -536,7 +545,8 @@ TEST_F(ValueTemplateTest, RootsThatTakeExactlyOneName) {
   };
   for (const auto& c : cases) {
     Diagnostics d;
-    EXPECT_FALSE(ValueTemplate::compile(YAML::Load(std::string("v: ") + c.expr), env_, d)) << c.expr;
+    EXPECT_FALSE(ValueTemplate::compile(YAML::Load(std::string("v: ") + c.expr), env_, d))
+        << c.expr;
     ASSERT_EQ(d.items().size(), 1u) << c.expr << "\n" << d.str();
     EXPECT_EQ(d.items()[0].str(), std::string("with.yaml:1:4: ") + c.message);
   }
@@ -547,7 +557,8 @@ TEST_F(ValueTemplateTest, UnknownStepAndStepLookupErrors) {
   ASSERT_EQ(diagnostics_.items().size(), 2u) << diagnostics_.str();
   EXPECT_EQ(diagnostics_.items()[0].str(), "with.yaml:1:5: unknown step 'ghost'");
   // A lookup's own error is reported as is.
-  EXPECT_EQ(diagnostics_.items()[1].str(), "with.yaml:2:7: step 'x' depends on background step 'late'");
+  EXPECT_EQ(diagnostics_.items()[1].str(),
+            "with.yaml:2:7: step 'x' depends on background step 'late'");
 }
 
 TEST_F(ValueTemplateTest, NoStepLookupMeansEveryStepIsUnknown) {
@@ -568,9 +579,11 @@ TEST_F(ValueTemplateTest, ErrorsAnywhereFailTheWholeTree) {
 }
 
 TEST_F(ValueTemplateTest, CompileStringReportsRelativeToTheGivenLocation) {
-  EXPECT_FALSE(ValueTemplate::compile_string("ab${params.nope}", env_, diagnostics_, {"f.yaml", 3, 10}));
+  EXPECT_FALSE(
+      ValueTemplate::compile_string("ab${params.nope}", env_, diagnostics_, {"f.yaml", 3, 10}));
   ASSERT_EQ(diagnostics_.items().size(), 1u);
-  EXPECT_EQ(diagnostics_.items()[0].str(), "f.yaml:3:12: unknown path parameter 'nope' (the endpoint declares id, slug)");
+  EXPECT_EQ(diagnostics_.items()[0].str(),
+            "f.yaml:3:12: unknown path parameter 'nope' (the endpoint declares id, slug)");
 }
 
 }  // namespace
