@@ -260,6 +260,15 @@ Failure failure_for(Phase phase, const std::exception& error, CallContext& conte
   // of the handshake is done: at the first read of a new connection.
   if ((phase == Phase::kHandshake || fresh_tls) && is_tls_error(error))
     return tls_failure(error, detail);
+  // The same refusal can also surface as a plain socket error (the alert raced the request: the
+  // write hits a connection the server already closed). A new TLS connection that fails before
+  // any answer has not been accepted by the server.
+  if (fresh_tls && phase != Phase::kReceiveBody &&
+      !dynamic_cast<const Poco::TimeoutException*>(&error) &&
+      dynamic_cast<const Poco::IOException*>(&error)) {
+    return Failure::Of(FailureKind::kTlsHandshakeFailed,
+                       detail + " (the server closed a new TLS connection before answering)");
+  }
   if (phase == Phase::kHandshake && dynamic_cast<const Poco::TimeoutException*>(&error)) {
     return Failure::Timeout(std::move(detail));
   }

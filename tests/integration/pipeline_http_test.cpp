@@ -269,13 +269,18 @@ TEST_F(DashboardTest, APathParameterCannotChangeTheDownstreamPath) {
   reply = engine->get("/dashboard/7%2Fadmin%3Fx=1%23f");
   EXPECT_EQ(reply.status, 502);  // the test server has no such user: a 404 from the downstream
   ASSERT_TRUE(users_.wait_for_requests(1, std::chrono::seconds(2)));
-  bool auth_seen = false;
+  // auth and profile start together; whichever fails first cancels the other, which may then
+  // never be sent. Every call that was sent carries the value whole in its last segment.
+  int encoded_seen = 0;
   for (const auto& r : users_.requests()) {
     EXPECT_EQ(r.path.find("/admin"), std::string::npos) << r.target;
     EXPECT_EQ(r.path.find(".."), std::string::npos) << r.target;
-    auth_seen = auth_seen || r.target == "/auth/7%2Fadmin%3Fx%3D1%23f";
+    EXPECT_TRUE(r.target == "/auth/7%2Fadmin%3Fx%3D1%23f" ||
+                r.target == "/profile/7%2Fadmin%3Fx%3D1%23f")
+        << r.target;
+    ++encoded_seen;
   }
-  EXPECT_TRUE(auth_seen);
+  EXPECT_GE(encoded_seen, 1);
 }
 
 }  // namespace
