@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Mosaic builds, tests and demos with (run as root).
 # Quick when everything is already there: apt is only asked when a package is missing.
+#   bash scripts/install-deps.sh           # build, tests, demo
+#   bash scripts/install-deps.sh --bench   # and what the benchmarks drive (bench/run.sh, profiles)
 set -euo pipefail
 
 packages=(
@@ -12,6 +14,9 @@ packages=(
   curl python3
   python3-jsonschema python3-yaml python3-prometheus-client  # tests/schema, tests/ops
 )
+if [ "${1:-}" = --bench ]; then
+  packages+=(nginx-light libnginx-mod-http-echo wrk util-linux valgrind)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,8 @@
 #include "config/yaml_file.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -39,6 +42,44 @@ std::optional<std::string> read_text(const std::string& path, Diagnostics& diagn
   return text.str();
 }
 
+// Where the second document's root starts. yaml-cpp 0.7's LoadAll never returns on some inputs
+// (",%" makes its parser report document after document without consuming any input, allocating
+// as it goes), so documents are counted here, two at most, before the first one is loaded.
+class SecondDocument final : public YAML::EventHandler {
+ public:
+  int documents = 0;
+  YAML::Mark root = YAML::Mark::null_mark();
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents == 2) root = mark;
+    awaiting_root_ = documents == 2;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (awaiting_root_) root = mark;
+    awaiting_root_ = false;
+  }
+  bool awaiting_root_ = false;
+};
+
 }  // namespace
 
 std::optional<YAML::Node> load_yaml_file(const std::string& path, Diagnostics& diagnostics,
@@ -47,15 +88,19 @@ std::optional<YAML::Node> load_yaml_file(const std::string& path, Diagnostics& d
   if (!text) return std::nullopt;
   if (text_out) *text_out = std::make_shared<const std::string>(*text);
   try {
-    // LoadAll, not Load: Load would silently drop everything after a second `---`.
-    std::vector<YAML::Node> documents = YAML::LoadAll(*text);
-    if (documents.empty()) return YAML::Node();
-    if (documents.size() > 1) {
-      diagnostics.error(SourceLocation::of(path, documents[1]),
+    // Documents are counted first: Load alone would silently drop everything after a second `---`.
+    std::istringstream stream(*text);
+    YAML::Parser parser(stream);
+    SecondDocument counter;
+    while (counter.documents < 2 && parser.HandleNextDocument(counter)) {
+    }
+    if (counter.documents == 0) return YAML::Node();
+    if (counter.documents > 1) {
+      diagnostics.error(at_mark(path, counter.root),
                         "only one YAML document is allowed in a config file");
       return std::nullopt;
     }
-    return documents.front();
+    return YAML::Load(*text);
   } catch (const YAML::Exception& e) {
     diagnostics.error(at_mark(path, e.mark), "YAML syntax error: " + e.msg);
     return std::nullopt;

@@ -10,7 +10,9 @@ namespace mosaic::delivery {
 
 void ResultsHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                                    Poco::Net::HTTPServerResponse& response) {
-  const std::string& offered = request.get("X-Request-Id", "");
+  // A copy: without the header, Poco returns a reference to its default argument, a temporary
+  // gone at the end of this line.
+  const std::string offered = request.get("X-Request-Id", "");
   const std::string own_id =
       server::is_valid_request_id(offered) ? offered : server::generate_request_id();
   const std::string path = request.getURI().substr(0, request.getURI().find('?'));

@@ -35,7 +35,9 @@ constexpr auto kPollInterval = std::chrono::milliseconds(20);
 
 void refuse(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
             int status, const std::string& code, const std::string& message) {
-  const std::string& offered = request.get("X-Request-Id", "");
+  // A copy: without the header, Poco returns a reference to its default argument, a temporary
+  // gone at the end of this line.
+  const std::string offered = request.get("X-Request-Id", "");
   const std::string id =
       server::is_valid_request_id(offered) ? offered : server::generate_request_id();
   const std::string body = response::serialize_error({status, code, message, {}, {}}, id);

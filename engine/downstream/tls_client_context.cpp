@@ -9,7 +9,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -18,6 +17,7 @@
 #include <mutex>
 
 #include "mosaic/config_error.hpp"
+#include "support/file_digest.hpp"
 
 namespace mosaic::downstream {
 namespace {
@@ -147,15 +147,7 @@ Poco::Net::Context::Ptr make_client_context(const HttpTlsOptions& tls, const std
 }
 
 std::string tls_files_fingerprint(const HttpTlsOptions& tls) {
-  std::string out;
-  for (const std::string* path : {&tls.ca_file, &tls.cert_file, &tls.key_file}) {
-    struct stat st {};
-    out += '|';
-    if (path->empty() || ::stat(path->c_str(), &st) != 0) continue;
-    out += std::to_string(st.st_ino) + ':' + std::to_string(st.st_size) + ':' +
-           std::to_string(st.st_mtim.tv_sec) + '.' + std::to_string(st.st_mtim.tv_nsec);
-  }
-  return out;
+  return support::files_digest({tls.ca_file, tls.cert_file, tls.key_file});
 }
 
 TlsVerifyScope::TlsVerifyScope() {

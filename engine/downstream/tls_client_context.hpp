@@ -25,8 +25,9 @@ Poco::Net::Context::Ptr make_client_context(const HttpTlsOptions& tls, const std
 // The name sent as SNI and checked against the certificate.
 std::string tls_peer_name(const HttpTlsOptions& tls, const std::string& host);
 
-// Size, mtime and inode of each configured file: part of the pool cache key, so a reload after a
-// certificate was renewed builds a new client (and context) instead of reusing the old one.
+// A digest of the configured files' content: part of the pool cache key, so a reload after a
+// certificate was renewed builds a new client (and context) instead of reusing the old one, and a
+// reload with unchanged files keeps the warm pool.
 std::string tls_files_fingerprint(const HttpTlsOptions& tls);
 
 // Records, on the calling thread, why OpenSSL refused the peer's certificate during a handshake.

@@ -55,7 +55,10 @@ void DeadlineTimer::run() {
     }
     auto first = queue_.begin();
     if (first->first > Clock::now()) {
-      wake_.wait_until(lock, first->first);
+      // A copy: wait_until reads its deadline again after waking, and the entry may have been
+      // cancelled (its node freed) while the lock was released.
+      const Clock::time_point when = first->first;
+      wake_.wait_until(lock, when);
       continue;
     }
     auto fn = std::move(first->second.second);

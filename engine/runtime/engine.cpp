@@ -99,6 +99,14 @@ std::unique_ptr<Engine> Engine::create(const std::string& config_path,
       {{"cause", "over_limit"}});
   engine->loader_ = std::make_unique<downstream::PluginLoader>(config->plugin_paths);
   engine->services_ = std::make_unique<downstream::EnginePluginServices>(engine->logger_);
+  if (config->server.tls.enabled()) {
+    try {
+      engine->listener_tls_ = std::make_shared<server::ListenerTls>(config->server.tls);
+    } catch (const server::ListenerTlsError& e) {
+      diagnostics.error({config_path, 0, 0}, e.what());
+      return nullptr;
+    }
+  }
   auto generation =
       build_generation(std::move(*config), *engine->loader_, *engine->services_, diagnostics);
   if (!generation) return nullptr;
@@ -118,7 +126,7 @@ std::unique_ptr<Engine> Engine::create(const std::string& config_path,
   Engine* self = engine.get();
   engine->server_ = std::make_unique<server::HttpServer>(
       engine->generation_->config.server, [self] { return self->generation(); }, *engine->executor_,
-      engine->log_.get());
+      engine->log_.get(), engine->listener_tls_);
   engine->server_->serve_results(engine->results_.get(), engine->websockets_.get());
   admin::AdminHooks hooks;
   hooks.generation = [self] { return self->generation(); };
@@ -202,8 +210,17 @@ ReloadResult Engine::reload() {
   config::Diagnostics diagnostics;
   std::shared_ptr<const Generation> next;
   std::unique_ptr<downstream::PluginLoader> new_loader;
+  std::optional<server::ListenerTls::Renewal> renewed_tls;
   if (auto config = config::load_engine_config(config_path_, diagnostics)) {
     check_restart_only_settings(running->config, *config, diagnostics);
+    // The paths cannot change (above), but the files may have been renewed in place.
+    if (diagnostics.ok() && listener_tls_) {
+      try {
+        renewed_tls = listener_tls_->prepare(config->server.tls);
+      } catch (const server::ListenerTlsError& e) {
+        diagnostics.error({config_path_, 0, 0}, e.what());
+      }
+    }
     if (diagnostics.ok()) {
       // The loader keeps plugins loaded by name; new search paths need a new loader (plugins the
       // running generation uses stay mapped through its downstreams).
@@ -234,6 +251,11 @@ ReloadResult Engine::reload() {
     if (new_loader) loader_.swap(new_loader);
     generation_ = next;
     plugins_ = loader_->loaded();
+  }
+  if (renewed_tls) {
+    listener_tls_->renew(std::move(*renewed_tls));
+    logger_.info("listener certificate renewed", {{"cert_file", next->config.server.tls.cert_file},
+                                                  {"key_file", next->config.server.tls.key_file}});
   }
   reloads_counter().inc();
   generation_gauge().set(static_cast<std::int64_t>(next->number));

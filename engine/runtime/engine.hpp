@@ -26,6 +26,7 @@
 #include "runtime/generation.hpp"
 #include "runtime/reload.hpp"
 #include "server/http_server.hpp"
+#include "server/tls_listener.hpp"
 
 namespace mosaic::delivery {
 class ResultStore;
@@ -62,7 +63,9 @@ class Engine {
   // running generation, then swaps it in at once. Requests in flight finish on the generation
   // they started with (it is freed when the last one ends); an invalid config, or one that
   // changes a restart-only setting (runtime/reload.hpp), is refused, its errors logged and
-  // counted, and the running generation stays. One reload at a time.
+  // counted, and the running generation stays. With server.tls, renewed certificate and key files
+  // (same paths, new content) are loaded too and serve new connections; files that cannot be used
+  // refuse the reload like any other error. One reload at a time.
   ReloadResult reload();
 
   std::shared_ptr<const Generation> generation() const;
@@ -91,6 +94,7 @@ class Engine {
   mutable std::mutex generation_mutex_;
   std::shared_ptr<const Generation> generation_;
   std::vector<downstream::LoadedPluginInfo> plugins_;  // under generation_mutex_
+  std::shared_ptr<server::ListenerTls> listener_tls_;  // server.tls; renewed by reload
   std::unique_ptr<server::HttpServer> server_;
 
   std::string config_path_;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "response/error_body.hpp"
+#include "server/keep_alive_session.hpp"
 #include "server/request_id.hpp"
 
 namespace mosaic::server {
@@ -31,24 +32,31 @@ HeaderWatchdog::~HeaderWatchdog() {
 std::uint64_t HeaderWatchdog::enroll(const Poco::Net::StreamSocket& socket,
                                      Clock::time_point deadline) {
   std::uint64_t id = 0;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     id = next_id_++;
     entries_.emplace(id, Entry{socket, deadline, true});
+    wake = deadline < next_wake_;
   }
-  wake_.notify_all();
+  if (wake) wake_.notify_all();
   return id;
 }
 
 void HeaderWatchdog::arm(std::uint64_t id, Clock::time_point deadline) {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(id);
     if (it == entries_.end()) return;
     it->second.deadline = deadline;
     it->second.armed = true;
+    wake = deadline < next_wake_;
   }
-  wake_.notify_all();
+  // Usually the loop already wakes earlier (for another connection, or this one's previous
+  // deadline) and will see this deadline then: waking it on every request would cost each
+  // request a context switch.
+  if (wake) wake_.notify_all();
 }
 
 void HeaderWatchdog::disarm(std::uint64_t id) {
@@ -82,11 +90,13 @@ void HeaderWatchdog::loop() {
       }
       next = std::min(next, entry.deadline);
     }
+    next_wake_ = next;
     if (next == Clock::time_point::max()) {
       wake_.wait(lock);
     } else {
       wake_.wait_until(lock, next);
     }
+    next_wake_ = Clock::time_point::min();  // scanning: an arm now is seen by this scan
   }
 }
 
@@ -177,7 +187,7 @@ GuardedConnection::~GuardedConnection() {
 
 void GuardedConnection::run() {
   const std::string server_name = params_->getSoftwareVersion();
-  Poco::Net::HTTPServerSession session(socket(), params_);
+  KeepAliveSession session(socket(), params_);
   struct Enrolment {
     HeaderWatchdog& watchdog;
     std::uint64_t id;
@@ -185,7 +195,8 @@ void GuardedConnection::run() {
   } enrolment{watchdog_,
               watchdog_.enroll(socket(), HeaderWatchdog::Clock::now() + settings_.header_timeout)};
 
-  while (!stopped_ && session.hasMoreRequests()) {
+  const Poco::Timespan keep_alive_timeout = params_->getKeepAliveTimeout();
+  while (!stopped_ && session.next_request(keep_alive_timeout)) {
     try {
       std::lock_guard lock(mutex_);
       if (stopped_) break;

@@ -51,6 +51,8 @@ class HeaderWatchdog {
   std::condition_variable wake_;
   std::map<std::uint64_t, Entry> entries_;
   std::uint64_t next_id_ = 1;
+  // When the loop will next look, if it is waiting (max: no deadline armed); min while it scans.
+  Clock::time_point next_wake_ = Clock::time_point::min();
   bool stop_ = false;
   std::atomic<std::uint64_t> closed_{0};
   std::thread thread_;

@@ -15,8 +15,13 @@
 namespace mosaic::server {
 
 HttpServer::HttpServer(const config::ServerConfig& config, GenerationSource generation,
-                       const exec::Executor& executor, logging::LogWriter* log)
-    : config_(config), generation_(std::move(generation)), executor_(executor), log_(log) {}
+                       const exec::Executor& executor, logging::LogWriter* log,
+                       std::shared_ptr<const ListenerTls> tls)
+    : config_(config),
+      generation_(std::move(generation)),
+      executor_(executor),
+      log_(log),
+      tls_(std::move(tls)) {}
 
 HttpServer::~HttpServer() {
   if (server_) {
@@ -27,9 +32,10 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::start() {
-  // With server.tls, a SecureServerSocket: each connection's handshake runs lazily on its own
-  // connection thread (at the first read), never on the accepting thread.
-  Poco::Net::ServerSocket socket = make_listen_socket(config_.tls);
+  // With server.tls too a plain socket: TlsConnectionFactory wraps each accepted connection in
+  // the context current at that moment (server/tls_listener.hpp), and its handshake runs on its
+  // own connection thread at the first read, never on the accepting thread.
+  Poco::Net::ServerSocket socket;
   socket.bind(Poco::Net::SocketAddress(config_.listen.host, config_.listen.port), true);
   socket.listen(config_.queue);
   port_ = socket.address().port();
@@ -52,7 +58,9 @@ void HttpServer::start() {
   connections_ =
       new GuardedConnectionFactory(params_ptr, new PipelineHandlerFactory(std::move(shared)),
                                    {config_.header_timeout, config_.keep_alive_timeout});
-  server_ = std::make_unique<Poco::Net::TCPServer>(connections_, *pool_, socket, params_ptr);
+  Poco::Net::TCPServerConnectionFactory::Ptr factory(connections_);
+  if (tls_) factory = new TlsConnectionFactory(tls_, factory);
+  server_ = std::make_unique<Poco::Net::TCPServer>(factory, *pool_, socket, params_ptr);
   server_->setConnectionFilter(ConnectionWait::instance());  // stamps accepts: queue wait metric
   server_->start();
 }

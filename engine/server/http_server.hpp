@@ -26,12 +26,15 @@ struct WebSocketHub;
 namespace mosaic::server {
 
 class GuardedConnectionFactory;
+class ListenerTls;
 using GenerationSource = std::function<std::shared_ptr<const runtime::Generation>()>;
 
 class HttpServer {
  public:
+  // `tls`: the listener's TLS context when server.tls is set (nullptr: plain HTTP).
   HttpServer(const config::ServerConfig& config, GenerationSource generation,
-             const exec::Executor& executor, logging::LogWriter* log);
+             const exec::Executor& executor, logging::LogWriter* log,
+             std::shared_ptr<const ListenerTls> tls = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -54,6 +57,7 @@ class HttpServer {
   GenerationSource generation_;
   const exec::Executor& executor_;
   logging::LogWriter* log_;
+  std::shared_ptr<const ListenerTls> tls_;
   delivery::ResultStore* results_ = nullptr;
   delivery::WebSocketHub* websockets_ = nullptr;
   std::unique_ptr<Poco::ThreadPool> pool_;

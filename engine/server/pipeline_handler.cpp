@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <istream>
+#include <memory>
 
 #include "logging/context_logger.hpp"
 #include "metrics/series.hpp"
@@ -64,22 +65,24 @@ bool read_body(Poco::Net::HTTPServerRequest& request, std::uint64_t limit, std::
 }
 
 // Counts the request under its pipeline (or "unmatched") with the status it was answered with,
-// whichever way handleRequest leaves.
+// whichever way handleRequest leaves. It shares ownership of the pipeline's series: it records
+// after the request has let go of its generation, which a reload may have made the last owner.
 class RequestRecord {
  public:
   explicit RequestRecord(Poco::Net::HTTPServerResponse& response) : response_(response) {}
   ~RequestRecord() {
-    series_->record(static_cast<int>(response_.getStatus()),
-                    std::chrono::steady_clock::now() - started_);
+    (owned_ ? *owned_ : metrics::PipelineSeries::unmatched())
+        .record(static_cast<int>(response_.getStatus()),
+                std::chrono::steady_clock::now() - started_);
   }
-  void set_series(metrics::PipelineSeries* series) {
-    if (series) series_ = series;
+  void set_series(std::shared_ptr<metrics::PipelineSeries> series) {
+    if (series) owned_ = std::move(series);
   }
 
  private:
   Poco::Net::HTTPServerResponse& response_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-  metrics::PipelineSeries* series_ = &metrics::PipelineSeries::unmatched();
+  std::shared_ptr<metrics::PipelineSeries> owned_;  // null: unmatched
 };
 
 }  // namespace
@@ -87,7 +90,9 @@ class RequestRecord {
 void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                                     Poco::Net::HTTPServerResponse& response) {
   RequestRecord record(response);
-  const std::string& offered = request.get("X-Request-Id", "");
+  // A copy: without the header, Poco returns a reference to its default argument, a temporary
+  // gone at the end of this line.
+  const std::string offered = request.get("X-Request-Id", "");
   const std::string request_id = is_valid_request_id(offered) ? offered : generate_request_id();
 
   auto generation = shared_.generation();
@@ -119,7 +124,7 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     case routing::RouteMatch::Status::kFound:
       break;
   }
-  record.set_series(match.pipeline->series.get());
+  record.set_series(match.pipeline->series);
 
   exec::RequestInput input;
   input.request_id = request_id;
@@ -147,6 +152,14 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     if (ec) {
       return send_error(request, response, request_id,
                         {400, "bad_request", "the request body is not valid JSON", {}, {}});
+    }
+    if (!all_numbers_finite(parsed)) {
+      return send_error(request, response, request_id,
+                        {400,
+                         "bad_request",
+                         "a number in the request body is beyond the range of a double",
+                         {},
+                         {}});
     }
     input.body = std::move(parsed);
   }

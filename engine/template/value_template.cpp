@@ -74,7 +74,7 @@ class Compiler {
         auto child = node(kv.second, path);
         path.pop_back();
         if (child)
-          out.members.emplace_back(kv.first.Scalar(), std::move(*child));
+          out.members.push_back({kv.first.Scalar(), std::move(*child)});
         else
           ok = false;
       }

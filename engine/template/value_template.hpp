@@ -68,14 +68,22 @@ class ValueTemplate {
     std::string literal;  // used when !ref
     std::optional<Reference> ref;
   };
+  // An object's key and its template. A named struct, not std::pair<std::string, Node>: libstdc++'s
+  // pair asks whether Node is default-constructible while Node is still being defined, which clang
+  // refuses (GCC accepts it).
+  struct Member;
   struct Node {
     enum class Kind { kConstant, kWholeRef, kInterpolated, kObject, kArray } kind = Kind::kConstant;
     Json constant;
     std::optional<Reference> ref;
     std::vector<Piece> pieces;
     Interpolation encoding = Interpolation::kRaw;
-    std::vector<std::pair<std::string, Node>> members;
+    std::vector<Member> members;
     std::vector<Node> items;
+  };
+  struct Member {
+    std::string key;
+    Node value;
   };
 
  private:

@@ -83,6 +83,11 @@ mosaic::CallResult interpret_response(const mosaic::HttpResponse& response,
         mosaic::FailureKind::kBadResponse,
         "HTTP " + std::to_string(response.status) + " body is not JSON: " + ec.message());
   }
+  if (!mosaic::all_numbers_finite(parsed.value())) {
+    return mosaic::Failure::Of(mosaic::FailureKind::kBadResponse,
+                               "HTTP " + std::to_string(response.status) +
+                                   " body has a number beyond the range of a double");
+  }
   return parsed;
 }
 

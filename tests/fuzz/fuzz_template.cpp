@@ -1,7 +1,11 @@
-// Template text -> compile_string -> render over a fixed scope. Input: first byte picks the
-// interpolation (json / path segment / header value), the rest is the template string.
+// Template text -> compiler -> render over a fixed scope. Input: the first byte picks the
+// interpolation (bits 0-1: json / path segment / header value / query value) and what the rest
+// is (bit 2: one template string for compile_string, or a YAML tree for compile).
+#include <yaml-cpp/yaml.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,7 +40,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                        : Interpolation::kQueryValue;
   };
   config::Diagnostics diagnostics;
-  auto compiled = tmpl::ValueTemplate::compile_string(text, env, diagnostics);
+  std::optional<tmpl::ValueTemplate> compiled;
+  if ((data[0] & 4) == 0) {
+    compiled = tmpl::ValueTemplate::compile_string(text, env, diagnostics);
+  } else {
+    YAML::Node tree;
+    try {
+      tree = YAML::Load(text);
+    } catch (const YAML::Exception&) {  // not YAML: the config loader reports it
+      return 0;
+    }
+    compiled = tmpl::ValueTemplate::compile(tree, env, diagnostics);
+  }
   if (!compiled) return 0;
   tmpl::RenderScope scope{params, &query, &headers, &body, steps};
   try {

@@ -225,6 +225,16 @@ TEST_F(HostileClientTest, InvalidJsonBodyIs400) {
   EXPECT_EQ(http_call(engine->port(), "POST", "/echo", "{\"a\": [1, 2]}").status, 200);
 }
 
+// Found by fuzz_json_body: 1E400 parses as infinity, which Boost.JSON writes as `Infinity` (not
+// JSON); such a body is refused instead of reaching a downstream or the response.
+TEST_F(HostileClientTest, ANumberBeyondADoubleInTheBodyIs400) {
+  auto engine = start();
+  auto reply = http_call(engine->port(), "POST", "/echo", "{\"a\": [1, 1E400]}");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.json().at("error"), "bad_request");
+  EXPECT_EQ(http_call(engine->port(), "POST", "/echo", "{\"a\": [1, 1E300]}").status, 200);
+}
+
 TEST_F(HostileClientTest, EncodedDotSegmentsNeverReachTheDownstreamPath) {
   auto engine = start();
   for (const std::string target : {"/item/%2e%2e%2fadmin", "/item/..%2Fadmin%3Fx=1", "/item/%2E%2E",

@@ -1,8 +1,11 @@
-// TLS through the whole engine: a pipeline over an https downstream (private CA), a missing
-// ca_file reported at its line and column, and the public listener serving https.
+// TLS through the whole engine: a pipeline over an https downstream (private CA), an expired
+// certificate refused, a missing ca_file reported at its line and column, and the public listener
+// serving https. Renewal on reload: tls_reload_test.cpp.
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "engine_harness.hpp"
 #include "tls_test_server.hpp"
@@ -39,6 +42,40 @@ TEST(Tls, WrongCaFailsTheStepWithTlsVerifyFailed) {
   auto reply = engine.get("/secure");
   EXPECT_EQ(reply.status, 502) << reply.body;
   EXPECT_NE(reply.body.find("tls_verify_failed"), std::string::npos) << reply.body;
+}
+
+TEST(Tls, AnExpiredCertificateFailsTheStepWithTlsVerifyFailed) {
+  TestCertificates certs;
+  certs.make_expired_leaf("expired", "ca", "127.0.0.1", "subjectAltName=IP:127.0.0.1");
+  TlsTestServer server({certs.file("expired.pem"), certs.file("expired.key"), ""});
+  // Logging on, to a file: the reason's detail (OpenSSL's words) is for the log only.
+  TempFolder folder;
+  const std::string log = folder.path() + "/mosaic.log";
+  folder.write("pipelines/p.yaml", kPipeline.at("p.yaml"));
+  const std::string config = folder.write(
+      "mosaic.yaml",
+      EngineUnderTest::config_text(
+          downstream(server.base_url(), certs.file("ca.pem")), "admin: { listen: 127.0.0.1:0 }\n",
+          std::string(EngineUnderTest::kServerYaml) + "logging: { sink: \"file:" + log + "\" }\n"));
+  config::Diagnostics diagnostics;
+  auto engine = runtime::Engine::create(config, diagnostics);
+  ASSERT_TRUE(engine) << diagnostics.str();
+  engine->start();
+
+  auto reply = http_call(engine->port(), "GET", "/secure");
+  EXPECT_EQ(reply.status, 502) << reply.body;
+  EXPECT_NE(reply.body.find("tls_verify_failed"), std::string::npos) << reply.body;
+  EXPECT_EQ(server.requests(), 0);  // nothing was sent over the refused connection
+
+  ASSERT_TRUE(engine->log().flush());
+  std::ifstream in(log);
+  std::string line;
+  std::string failure;
+  while (std::getline(in, line)) {
+    if (line.find("\"critical step failed\"") != std::string::npos) failure = line;
+  }
+  EXPECT_NE(failure.find("\"reason\":\"tls_verify_failed\""), std::string::npos) << failure;
+  EXPECT_NE(failure.find("certificate has expired"), std::string::npos) << failure;
 }
 
 TEST(Tls, MissingCaFileIsAnErrorAtItsLine) {

@@ -9,6 +9,7 @@
 //   wronghost.pem / wronghost.key for wrong.example only, signed by ca
 //   client.pem / client.key       a client certificate signed by ca (mutual TLS)
 //   other-ca.pem                  a second CA that signed nothing the server shows
+// and whatever a test adds with make_ca, make_leaf and make_expired_leaf.
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -54,11 +55,8 @@ class TestCertificates {
   std::string dir() const { return dir_.string(); }
   std::string file(const std::string& name) const { return (dir_ / name).string(); }
 
- private:
-  void run(const std::string& command) const {
-    const std::string full = "cd '" + dir() + "' && " + command + " >/dev/null 2>&1";
-    if (std::system(full.c_str()) != 0) throw std::runtime_error("failed: " + command);
-  }
+  // More certificates in dir(), each as `name`.pem and `name`.key; a leaf is signed by the CA
+  // named `ca`.
   void make_ca(const std::string& name, const std::string& cn) const {
     run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "
         "'/CN=" +
@@ -71,6 +69,29 @@ class TestCertificates {
         "' -keyout " + name + ".key -out " + name + ".csr");
     run("openssl x509 -req -in " + name + ".csr -CA " + ca + ".pem -CAkey " + ca +
         ".key -CAcreateserial -days 30 -extfile " + name + ".ext -out " + name + ".pem");
+  }
+  // A leaf whose validity ended long ago (January 2020), signed by `ca`: `openssl ca` is the CLI
+  // that takes explicit start and end dates.
+  void make_expired_leaf(const std::string& name, const std::string& ca, const std::string& cn,
+                         const std::string& san) const {
+    std::ofstream(dir_ / (name + ".ext")) << san << "\nextendedKeyUsage=serverAuth\n";
+    std::ofstream(dir_ / (name + ".cnf"))
+        << "[ca]\ndefault_ca = test\n[test]\ndatabase = " << name << ".index\nnew_certs_dir = .\n"
+        << "serial = " << name << ".serial\ndefault_md = sha256\npolicy = any\n"
+        << "[any]\ncommonName = supplied\n";
+    std::ofstream(dir_ / (name + ".index"));
+    std::ofstream(dir_ / (name + ".serial")) << "1000\n";
+    run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=" + cn +
+        "' -keyout " + name + ".key -out " + name + ".csr");
+    run("openssl ca -batch -notext -config " + name + ".cnf -cert " + ca + ".pem -keyfile " + ca +
+        ".key -startdate 20200101000000Z -enddate 20200201000000Z -extfile " + name + ".ext -in " +
+        name + ".csr -out " + name + ".pem");
+  }
+
+ private:
+  void run(const std::string& command) const {
+    const std::string full = "cd '" + dir() + "' && " + command + " >/dev/null 2>&1";
+    if (std::system(full.c_str()) != 0) throw std::runtime_error("failed: " + command);
   }
 
   std::filesystem::path dir_;
@@ -86,7 +107,9 @@ class TlsTestServer {
     std::string client_ca_file;  // non-empty: a client certificate signed by it is required
   };
 
-  explicit TlsTestServer(const Options& options) {
+  // `port` 0: a free one. A fixed port lets a test put a server with other certificates where
+  // an earlier one was.
+  explicit TlsTestServer(const Options& options, std::uint16_t port = 0) {
     static const bool ssl_ready = [] {
       Poco::Net::initializeSSL();
       return true;
@@ -102,7 +125,7 @@ class TlsTestServer {
     context_->enableSessionCache(true, "mosaic-test");
     // Poco would also match the client certificate's names against the client's address.
     context_->enableExtendedCertificateVerification(false);
-    Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64, context_);
+    Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", port), 64, context_);
     port_ = socket.address().port();
     auto* server_params = new Poco::Net::HTTPServerParams;
     server_params->setKeepAlive(true);

@@ -1,6 +1,10 @@
 // load_pipeline_file: what a valid file becomes, and where each kind of mistake is reported.
 #include <gtest/gtest.h>
 
+#include <future>
+#include <memory>
+#include <thread>
+
 #include "config/engine_config.hpp"
 #include "config_test_support.hpp"
 
@@ -317,6 +321,23 @@ TEST(PipelineFile, OnlyOneDocument) {
   Diagnostics diagnostics;
   EXPECT_FALSE(load_pipeline_file(file, diagnostics));
   EXPECT_TRUE(HasError(diagnostics, file, 4, 1, "only one YAML document"));
+}
+
+// yaml-cpp 0.7's LoadAll never returns on ",%" (found by fuzz_config_loader): the loader must end
+// in a diagnostic. On a thread, so that a regression fails here instead of hanging the suite.
+TEST(PipelineFile, InputThatStallsTheYamlParserEndsInADiagnostic) {
+  TempDir dir;
+  for (const std::string text : {",%\n", ",ndpE%"}) {
+    const std::string file = dir.write("p.yaml", text);
+    auto loaded = std::make_shared<std::promise<bool>>();
+    auto result = loaded->get_future();
+    std::thread([file, loaded] {
+      Diagnostics diagnostics;
+      loaded->set_value(load_pipeline_file(file, diagnostics).has_value() || diagnostics.ok());
+    }).detach();
+    ASSERT_EQ(result.wait_for(10s), std::future_status::ready) << "the loader did not return";
+    EXPECT_FALSE(result.get()) << "no config and no diagnostic for " << text;
+  }
 }
 
 TEST(PipelineFile, MissingFileNamesTheFile) {

@@ -249,6 +249,23 @@ TEST_F(HttpPluginTest, ConfigErrorsNameTheKey) {
 }
 
 // A large body is parsed on the offload pool; the parse stops when the call is cancelled.
+// Found by fuzz_json_body: Boost.JSON reads 1E400 as infinity and would write it back as
+// `Infinity`, which is not JSON; such a body is a bad response, on both parse paths.
+TEST_F(HttpPluginTest, ANumberBeyondADoubleIsBadResponse) {
+  server_.route("/huge", [](const auto&) {
+    TestHttpServer::Reply reply;
+    reply.body = R"({"total":[1, -1E400]})";
+    return reply;
+  });
+  auto http = make();
+  auto result = call(*http, R"({"path":"/huge"})");
+  EXPECT_EQ(reason(result), "bad_response");
+  FakeCallContext context(5s, "req-huge");
+  context.offload_from(1);
+  EXPECT_EQ(reason(http->call(json::parse(R"({"path":"/huge"})"), context)), "bad_response");
+  EXPECT_EQ(context.offloaded(), 1);
+}
+
 TEST_F(HttpPluginTest, LargeBodiesAreParsedOnTheOffloadPool) {
   json::array items;
   for (int i = 0; i < 20000; ++i)

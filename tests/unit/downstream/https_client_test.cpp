@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "downstream/http_client_pool.hpp"
@@ -111,6 +113,16 @@ TEST_F(HttpsClientTest, RefusesAWrongHostName) {
   auto outcome = call(client);
   EXPECT_EQ(reason(outcome), "tls_verify_failed") << detail(outcome);
   EXPECT_NE(detail(outcome).find("mismatch"), std::string::npos) << detail(outcome);
+  EXPECT_EQ(server.requests(), 0);
+}
+
+TEST_F(HttpsClientTest, RefusesAnExpiredCertificate) {
+  certs_->make_expired_leaf("expired", "ca", "127.0.0.1", "subjectAltName=IP:127.0.0.1");
+  TlsTestServer server(server_with("expired"));
+  PooledHttpClient client(options_for(server));
+  auto outcome = call(client);
+  EXPECT_EQ(reason(outcome), "tls_verify_failed") << detail(outcome);
+  EXPECT_NE(detail(outcome).find("certificate has expired"), std::string::npos) << detail(outcome);
   EXPECT_EQ(server.requests(), 0);
 }
 
@@ -258,6 +270,20 @@ TEST_F(HttpsClientTest, PoolCacheKeyChangesWhenACertificateFileChanges) {
   EXPECT_EQ(options_key(options), before);
   std::filesystem::copy_file(file("other-ca.pem"), options.tls.ca_file,
                              std::filesystem::copy_options::overwrite_existing);
+  EXPECT_NE(options_key(options), before);
+}
+
+TEST_F(HttpsClientTest, PoolCacheKeySeesAnInPlaceRewriteThatKeepsSizeAndMtime) {
+  // What `cp -p`, or two writes within the file system's timestamp granularity, leave behind:
+  // same inode, same size, same mtime, other content.
+  HttpClientOptions options;
+  options.base_url = "https://127.0.0.1:1";
+  options.tls.ca_file = file("rewritten-ca.pem");
+  std::ofstream(options.tls.ca_file, std::ios::binary) << std::string(100, 'a');
+  const auto mtime = std::filesystem::last_write_time(options.tls.ca_file);
+  const std::string before = options_key(options);
+  std::ofstream(options.tls.ca_file, std::ios::binary) << std::string(100, 'b');
+  std::filesystem::last_write_time(options.tls.ca_file, mtime);
   EXPECT_NE(options_key(options), before);
 }
 

@@ -1,0 +1,55 @@
+// Template rendering: a step's `with:` (path interpolation, a body built from request and step
+// values) and a page's `response:`, all compiled once at load and rendered per request.
+#include <benchmark/benchmark.h>
+
+#include "micro_support.hpp"
+#include "template/render_scope.hpp"
+
+namespace mosaic::micro {
+namespace {
+
+struct DashboardScope {
+  std::shared_ptr<const pipeline::CompiledPipeline> pipeline = compile(kDashboardYaml);
+  std::vector<std::string> params{"48213"};
+  tmpl::StringPairs query, headers{{"host", "127.0.0.1"}, {"user-agent", "wrk"}};
+  std::vector<Json> values{json::parse(kAuthBody), json::parse(kProfileBody),
+                           json::parse(kOrdersBody), json::parse(kPaymentBody)};
+  std::vector<const Json*> steps{&values[0], &values[1], &values[2], &values[3], nullptr, nullptr};
+  tmpl::RenderScope scope() const { return {params, &query, &headers, nullptr, steps}; }
+  const tmpl::ValueTemplate& input_of(const std::string& step) const {
+    for (const auto& s : pipeline->steps) {
+      if (s.name == step) return s.input;
+    }
+    throw std::runtime_error("no step " + step);
+  }
+};
+
+// { path: "/auth/${params.userId}" }: one interpolation, percent-encoded as a path segment.
+void BM_RenderPathInput(benchmark::State& state) {
+  DashboardScope d;
+  const auto& input = d.input_of("auth");
+  const auto scope = d.scope();
+  for (auto _ : state) benchmark::DoNotOptimize(input.render(scope));
+}
+BENCHMARK(BM_RenderPathInput);
+
+// method, path and a four-field body reading a parameter and a step's field.
+void BM_RenderBodyInput(benchmark::State& state) {
+  DashboardScope d;
+  const auto& input = d.input_of("analytics");
+  const auto scope = d.scope();
+  for (auto _ : state) benchmark::DoNotOptimize(input.render(scope));
+}
+BENCHMARK(BM_RenderBodyInput);
+
+// The dashboard's `response:` over four step results (0.3-1 KB each): whole values copied in,
+// one interpolated string, two sub-paths.
+void BM_RenderResponse(benchmark::State& state) {
+  DashboardScope d;
+  const auto scope = d.scope();
+  for (auto _ : state) benchmark::DoNotOptimize(d.pipeline->response->render(scope));
+}
+BENCHMARK(BM_RenderResponse);
+
+}  // namespace
+}  // namespace mosaic::micro

@@ -1,0 +1,30 @@
+#include "server/keep_alive_session.hpp"
+
+#include <poll.h>
+
+#include <cerrno>
+
+namespace mosaic::server {
+
+KeepAliveSession::KeepAliveSession(const Poco::Net::StreamSocket& socket,
+                                   Poco::Net::HTTPServerParams::Ptr params)
+    : HTTPServerSession(socket, std::move(params)), secure_(socket.secure()) {}
+
+bool KeepAliveSession::next_request(const Poco::Timespan& keep_alive_timeout) {
+  if (first_ || secure_) {
+    first_ = false;
+    return hasMoreRequests();
+  }
+  if (!getKeepAlive() || !canKeepAlive()) return false;
+  if (buffered() > 0) return true;  // a pipelined request is already read
+  pollfd descriptor{socket().impl()->sockfd(), POLLIN, 0};
+  if (descriptor.fd < 0) return false;
+  const auto timeout_ms = static_cast<int>(keep_alive_timeout.totalMilliseconds());
+  int ready = 0;
+  do {
+    ready = ::poll(&descriptor, 1, timeout_ms);
+  } while (ready < 0 && errno == EINTR);
+  return ready > 0;
+}
+
+}  // namespace mosaic::server
