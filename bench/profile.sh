@@ -34,15 +34,19 @@ start_memcached "$MEMCACHED_PORT" "${LOAD_CPU:-0-$(($(nproc) - 1))}"
 start_downstream
 mkdir -p "$PROFILE_OUT"
 start_mosaicd_for "$SCENARIO" "$PIPELINE" "${PREFIX}1" \
-  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/callgrind.out.%p"
+  valgrind --tool=callgrind --instr-atstart=no --fair-sched=yes --callgrind-out-file="$WORK/callgrind.out.%p"
 echo "warm-up: every user once" >&2
 python3 "$SUITE_DIR/fixed_load.py" "$MOSAICD_PORT" "$PREFIX" 1000 "$CONNECTIONS" >&2
 sleep 1  # background steps of the warm-up finish
 callgrind_control --instr=on "$MOSAICD_PID" >/dev/null
 echo "profiled: $REQUESTS requests over $CONNECTIONS connections" >&2
-python3 "$SUITE_DIR/fixed_load.py" "$MOSAICD_PORT" "$PREFIX" "$REQUESTS" "$CONNECTIONS" >&2
+# Under callgrind mosaicd runs tens of times slower: a call may now and then miss its timeout. The
+# profile stays usable; the status counts say how many.
+python3 "$SUITE_DIR/fixed_load.py" "$MOSAICD_PORT" "$PREFIX" "$REQUESTS" "$CONNECTIONS" >&2 ||
+  echo "warning: not every answer was a 200 (see above)" >&2
 sleep 1
 callgrind_control --dump=profiled "$MOSAICD_PID" >/dev/null
+# shellcheck disable=SC2012  # our own file names
 dump=$(ls -t "$WORK"/callgrind.out.* | head -1)
 cp "$dump" "$PROFILE_OUT/callgrind.out"
 callgrind_annotate --inclusive=yes "$PROFILE_OUT/callgrind.out" >"$PROFILE_OUT/inclusive.txt"

@@ -67,7 +67,7 @@ selected proxy && start_proxy
 
 # One mosaicd per scenario, all started now and kept for every round (their caches and pools stay
 # warm; an idle one costs nothing measurable). Peak RSS is then each scenario's own.
-declare -A PORT ADMIN PID PREFIX CONNS
+declare -A PORT ADMIN PID
 add_mosaicd() {  # NAME PIPELINE PREFIX
   start_mosaicd_for "$1" "$2" "${3}1"
   PORT[$1]=$MOSAICD_PORT

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by bench/run.sh and bench/profile.sh: the Release build, the suite's nginx (downstream and
 # proxy), memcached and one mosaicd per scenario on loopback, and wrk runs over them. Sourced, not
 # run. The generic helpers (free_port, start_memcached, wrk number parsing, median, cleanup of
@@ -49,8 +50,8 @@ suite_build() {
 }
 
 wait_until_answers() {  # URL [TRIES]: until it answers with any status
-  local i
-  for i in $(seq 1 "${2:-100}"); do
+  local _
+  for _ in $(seq 1 "${2:-100}"); do
     if curl -s -o /dev/null --max-time 2 "$1"; then return 0; fi
     sleep 0.1
   done
@@ -66,8 +67,8 @@ fill() {
 }
 
 nginx_worker_of() {  # MASTER_PID -> the pid of its (single) worker
-  local i
-  for i in $(seq 1 50); do
+  local _
+  for _ in $(seq 1 50); do
     local worker
     worker=$(awk '{ print $1 }' "/proc/$1/task/$1/children" 2>/dev/null || true)
     if [ -n "$worker" ]; then echo "$worker"; return 0; fi

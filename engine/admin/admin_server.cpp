@@ -15,6 +15,7 @@
 #include "admin/bearer_token.hpp"
 #include "admin/config_view.hpp"
 #include "metrics/registry.hpp"
+#include "mosaic/json_text.hpp"
 
 namespace mosaic::admin {
 
@@ -39,7 +40,7 @@ void send(HTTPServerRequest& request, HTTPServerResponse& response, int status,
 
 void send_json(HTTPServerRequest& request, HTTPServerResponse& response, int status,
                const Json& body) {
-  send(request, response, status, "application/json", json::serialize(body));
+  send(request, response, status, "application/json", to_json_text(body));
 }
 
 void send_error(HTTPServerRequest& request, HTTPServerResponse& response, int status,

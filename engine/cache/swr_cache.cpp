@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "mosaic/json_text.hpp"
+
 namespace mosaic::cache {
 
 namespace {
@@ -68,7 +70,7 @@ void SwrCache::store(const std::string& vkey, const Json& value, const CachePoli
   envelope.stored_at_ms = now_ms();
   envelope.fresh_until_ms = envelope.stored_at_ms + policy.ttl.count();
   envelope.stale_until_ms = envelope.fresh_until_ms + policy.stale.count();
-  envelope.payload = json::serialize(value);
+  envelope.payload = to_json_text(value);
   if (backend_->set(vkey, encode_envelope(envelope), policy.ttl + policy.stale) ==
       CacheStatus::kError) {
     bump(series, &StepCacheSeries::error);

@@ -16,6 +16,7 @@
 #include "downstream/plugin_loader.hpp"
 #include "downstream/plugin_services.hpp"
 #include "logging/context_logger.hpp"
+#include "mosaic/json_text.hpp"
 #include "runtime/generation.hpp"
 
 namespace mosaic::ctl {
@@ -270,7 +271,7 @@ int validate(const Options& o, std::ostream& out, std::ostream& err) {
     }
   }
   if (o.format == "json")
-    out << json::serialize(json::object{{"valid", all_valid}, {"files", std::move(files)}}) << "\n";
+    out << to_json_text(json::object{{"valid", all_valid}, {"files", std::move(files)}}) << "\n";
   return all_valid ? kOk : kInvalid;
 }
 
@@ -280,7 +281,7 @@ std::unique_ptr<Loaded> load_valid(const Options& o, const std::string& path, st
   auto loaded = load(path, o.plugin_dirs);
   if (loaded->generation) return loaded;
   if (o.format == "json") {
-    out << json::serialize(
+    out << to_json_text(
                json::object{{"valid", false}, {"errors", errors_json(loaded->diagnostics.items())}})
         << "\n";
   } else {
@@ -310,7 +311,7 @@ int routes(const Options& o, std::ostream& out, std::ostream& err) {
                                     {"steps", p->steps.size()},
                                     {"file", p->file}});
     }
-    out << json::serialize(json::object{{"routes", std::move(routes)}}) << "\n";
+    out << to_json_text(json::object{{"routes", std::move(routes)}}) << "\n";
     return kOk;
   }
   std::size_t method_w = 6, path_w = 4;
@@ -349,7 +350,7 @@ int explain(const Options& o, std::ostream& out, std::ostream& err) {
                           ? "the path is served for " + match.allowed + " only"
                           : "no endpoint matches this path";
     if (o.format == "json") {
-      out << json::serialize(json::object{{"found", false}, {"error", why}}) << "\n";
+      out << to_json_text(json::object{{"found", false}, {"error", why}}) << "\n";
     } else {
       err << "mosaicctl explain: " << method << " " << target << ": " << why << "\n";
     }
@@ -364,7 +365,7 @@ int explain(const Options& o, std::ostream& out, std::ostream& err) {
     Json view = admin::pipeline_view(p);
     view.as_object()["found"] = true;
     view.as_object()["params"] = std::move(params);
-    out << json::serialize(view) << "\n";
+    out << to_json_text(view) << "\n";
     return kOk;
   }
   out << p.endpoint() << "  (" << p.file << ")\n";

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "mosaic/json.hpp"
+#include "mosaic/json_text.hpp"
 #include "mosaic/units.hpp"
 
 namespace mosaic::ctl {
@@ -66,7 +67,7 @@ int watch(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     Poco::Net::WebSocket socket(session, request, response);
     json::array list;
     for (const auto& id : ids) list.emplace_back(id);
-    const std::string subscribe = json::serialize(json::object{{"subscribe", std::move(list)}});
+    const std::string subscribe = to_json_text(json::object{{"subscribe", std::move(list)}});
     socket.sendFrame(subscribe.data(), static_cast<int>(subscribe.size()),
                      Poco::Net::WebSocket::FRAME_TEXT);
 

@@ -1,5 +1,7 @@
 #include "delivery/result_store.hpp"
 
+#include "mosaic/json_text.hpp"
+
 namespace mosaic::delivery {
 
 namespace {
@@ -71,11 +73,11 @@ Message ResultStore::step_message(const Entry& entry, const StepRecord& step) {
   if (step.status == StepRecord::Status::kOk) m["value"] = step.value;
   if (step.status == StepRecord::Status::kFailed || step.status == StepRecord::Status::kShed)
     m["reason"] = step.reason;
-  return json::serialize(m);
+  return to_json_text(m);
 }
 
 Message ResultStore::done_message(const Entry& entry) {
-  return json::serialize(json::object{{"request_id", entry.id}, {"status", "done"}});
+  return to_json_text(json::object{{"request_id", entry.id}, {"status", "done"}});
 }
 
 // Subscribers are told under the lock (deliver() only queues), so each sees results in order.

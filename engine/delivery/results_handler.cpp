@@ -3,6 +3,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include "mosaic/json_text.hpp"
 #include "response/error_body.hpp"
 #include "server/request_id.hpp"
 
@@ -27,7 +28,7 @@ void ResultsHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
         {405, "method_not_allowed", "results are read with GET", {}, {}}, own_id);
   } else if (auto snapshot =
                  server::is_valid_request_id(wanted) ? store_.snapshot(wanted) : std::nullopt) {
-    body = json::serialize(*snapshot);
+    body = to_json_text(*snapshot);
   } else {
     status = 404;
     body = response::serialize_error(

@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "mosaic/json_text.hpp"
 #include "response/error_body.hpp"
 #include "server/request_id.hpp"
 
@@ -58,7 +59,7 @@ class Session {
 
   void subscribe(const std::string& id) {
     if (!server::is_valid_request_id(id) || !hub_.store->subscribe(id, queue_)) {
-      send(json::serialize(json::object{{"request_id", id}, {"error", "unknown_request_id"}}));
+      send(to_json_text(json::object{{"request_id", id}, {"error", "unknown_request_id"}}));
       return;
     }
     subscribed_.push_back(id);

@@ -15,11 +15,17 @@ struct ExecutionResult {
     kOverloaded,        // local capacity exhausted (a pool or queue refused the work): 503
   };
   Status status = Status::kOk;
-  Json body;                // kOk: the shaped response, with _meta
-  std::string serialized;   // kOk: `body` as text when it was serialized off the request thread
-  bool partial = false;     // some degradable step failed
-  std::string failed_step;  // errors: the critical step concerned
-  std::string reason;       // errors: its failure reason
+  // kOk: the shaped response with _meta, as JSON text. Written straight from the step results
+  // (never built as a Json tree first: for large results that copy and its destruction were most
+  // of the cost of a request).
+  std::string serialized;
+  bool partial = false;            // some degradable step failed
+  std::size_t degraded_steps = 0;  // how many (the entries of _meta.degraded)
+  std::string failed_step;         // errors: the critical step concerned
+  std::string reason;              // errors: its failure reason
+
+  // The shaped response parsed back (for tests and tools; the server sends `serialized`).
+  Json body() const { return serialized.empty() ? Json() : json::parse(serialized); }
 };
 
 }  // namespace mosaic::exec

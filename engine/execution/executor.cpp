@@ -7,6 +7,7 @@
 #include "execution/cancel_source.hpp"
 #include "execution/step_context.hpp"
 #include "logging/context_logger.hpp"
+#include "mosaic/json_text.hpp"
 #include "response/json_size.hpp"
 #include "template/value_template.hpp"
 
@@ -112,7 +113,7 @@ void complete(Run& run, std::size_t index, CallResult result,
 // A cache key is text: a key template that is one ${...} of a non-string value uses its JSON.
 std::string cache_key_text(const Json& rendered) {
   if (rendered.is_string()) return std::string(rendered.as_string());
-  return json::serialize(rendered);
+  return to_json_text(rendered);
 }
 
 // How the cache starts a background refresh of step `index`: on the background pool, with a
@@ -434,12 +435,7 @@ class Scheduler {
     ExecutionResult out;
     const auto wait_until =
         pool->queue_deadline(std::max(run_->deadline, Clock::now() + options_.grace));
-    const auto outcome = pool->run(
-        [&] {
-          out = shape_here();
-          out.serialized = json::serialize(out.body);
-        },
-        wait_until);
+    const auto outcome = pool->run([&] { out = shape_here(); }, wait_until);
     if (outcome == offload::OffloadPool::Outcome::kDone) return out;
     ExecutionResult overloaded;
     overloaded.status = ExecutionResult::Status::kOverloaded;
@@ -473,18 +469,36 @@ class Scheduler {
     tmpl::RenderScope scope = scope_for(foreground);
     for (const auto& [i, value] : background_values_)
       step_values_[i] = &value;  // cached background steps
-    json::object body;
+    std::string& text = out.serialized;
+    text.push_back('{');
+    std::size_t members = 0;
     if (pipeline_.response) {
       try {
-        body = pipeline_.response->render(scope).as_object();
+        members = pipeline_.response->write_members(scope, text, "_meta").value_or(0);
       } catch (const tmpl::RenderError&) {
         // Response templates have no header encoding, so this cannot happen; keep the page anyway.
+        text.resize(1);
+        members = 0;
       }
     } else {
+      auto member = [&](const std::string& name, const Json* value) {
+        if (members++ > 0) text.push_back(',');
+        append_json_string(text, name);
+        text.push_back(':');
+        if (value) {
+          append_json(text, *value);
+        } else {
+          text.append("null");
+        }
+      };
       for (std::size_t i : foreground) {
-        body[pipeline_.steps[i].name] = step_values_[i] ? *step_values_[i] : Json(nullptr);
+        if (pipeline_.steps[i].name == "_meta") continue;
+        member(pipeline_.steps[i].name, step_values_[i]);
       }
-      for (const auto& [i, value] : background_values_) body[pipeline_.steps[i].name] = value;
+      for (const auto& [i, value] : background_values_) {
+        if (pipeline_.steps[i].name == "_meta") continue;
+        member(pipeline_.steps[i].name, &value);
+      }
     }
     json::object pending;
     for (auto& [name, status] : pending_) pending[name] = status;
@@ -493,12 +507,15 @@ class Scheduler {
       if (finished_[i] && state.ok && state.stale_age_ms)
         stale_[pipeline_.steps[i].name] = *state.stale_age_ms;
     }
-    body["_meta"] = json::object{{"request_id", run_->input.request_id},
-                                 {"degraded", std::move(degraded_)},
-                                 {"pending", std::move(pending)},
-                                 {"stale", std::move(stale_)}};
-    out.partial = !body["_meta"].as_object()["degraded"].as_object().empty();
-    out.body = std::move(body);
+    out.degraded_steps = degraded_.size();
+    out.partial = out.degraded_steps > 0;
+    if (members > 0) text.push_back(',');
+    text.append("\"_meta\":");
+    append_json(text, json::object{{"request_id", run_->input.request_id},
+                                   {"degraded", std::move(degraded_)},
+                                   {"pending", std::move(pending)},
+                                   {"stale", std::move(stale_)}});
+    text.push_back('}');
     return out;
   }
 

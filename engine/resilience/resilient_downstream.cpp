@@ -4,6 +4,7 @@
 #include <mutex>
 #include <tuple>
 
+#include "mosaic/json_text.hpp"
 #include "resilience/bulkhead.hpp"
 #include "resilience/circuit_breaker.hpp"
 #include "resilience/hedge.hpp"
@@ -54,7 +55,7 @@ std::shared_ptr<State> shared_state(const config::DownstreamConfig& config, Logg
   static std::mutex mutex;
   static std::map<Key, std::weak_ptr<State>> states;
   Key key{owner, config.name,
-          config.plugin + '\n' + json::serialize(config.config) + '\n' +
+          config.plugin + '\n' + to_json_text(config.config) + '\n' +
               config::resilience_key(config.resilience)};
   std::lock_guard lock(mutex);
   std::erase_if(states, [](const auto& entry) { return entry.second.expired(); });

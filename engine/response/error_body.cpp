@@ -1,5 +1,7 @@
 #include "response/error_body.hpp"
 
+#include "mosaic/json_text.hpp"
+
 namespace mosaic::response {
 
 std::string serialize_error(const ErrorBody& error, std::string_view request_id) {
@@ -9,7 +11,7 @@ std::string serialize_error(const ErrorBody& error, std::string_view request_id)
   if (!error.step.empty()) body["step"] = error.step;
   if (!error.reason.empty()) body["reason"] = error.reason;
   body["request_id"] = request_id;
-  return json::serialize(body);
+  return to_json_text(body);
 }
 
 }  // namespace mosaic::response

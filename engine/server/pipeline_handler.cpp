@@ -179,10 +179,8 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   switch (result.status) {
     case exec::ExecutionResult::Status::kOk:
       if (result.partial) response.set("X-Mosaic-Partial", "true");
-      access.set_degraded(result.body.at("_meta").at("degraded").as_object().size());
-      return send_json(
-          request, response, 200, request_id,
-          result.serialized.empty() ? json::serialize(result.body) : std::move(result.serialized));
+      access.set_degraded(result.degraded_steps);
+      return send_json(request, response, 200, request_id, std::move(result.serialized));
     case exec::ExecutionResult::Status::kDependencyFailed:
       return send_error(request, response, request_id,
                         {502, "dependency_failed", "a critical dependency failed",

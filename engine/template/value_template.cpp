@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "config/yaml_json.hpp"
+#include "mosaic/json_text.hpp"
 #include "template/encoding.hpp"
 
 namespace mosaic::tmpl {
@@ -298,7 +299,7 @@ void append_text(std::string& out, const Json* value) {
   if (const auto* s = value->if_string()) {
     out.append(s->data(), s->size());
   } else {
-    out += json::serialize(*value);
+    append_json(out, *value);
   }
 }
 
@@ -322,6 +323,36 @@ std::string encode(std::string text, Interpolation encoding) {
   return text;
 }
 
+// A whole reference under a header or path encoding is text, not the value itself.
+bool whole_ref_is_text(const Node& node) {
+  return node.encoding == Interpolation::kHeaderValue ||
+         node.encoding == Interpolation::kPathSegment;
+}
+
+std::string whole_ref_text(const Node& node, const Json* value) {
+  std::string text;
+  append_text(text, value);
+  return encode(std::move(text), node.encoding);
+}
+
+std::string interpolate(const Node& node, const RenderScope& scope) {
+  std::string out;
+  for (const auto& piece : node.pieces) {
+    if (!piece.ref) {
+      out += piece.literal;
+      continue;
+    }
+    Json scratch;
+    std::string text;
+    append_text(text, piece.ref->resolve(scope, scratch));
+    out += encode(std::move(text), node.encoding);
+  }
+  if (node.encoding == Interpolation::kHeaderValue && !is_safe_header_value(out)) {
+    throw RenderError("a header value may not contain control characters");
+  }
+  return out;
+}
+
 Json render_node(const Node& node, const RenderScope& scope) {
   switch (node.kind) {
     case Node::Kind::kConstant:
@@ -330,31 +361,11 @@ Json render_node(const Node& node, const RenderScope& scope) {
       Json scratch;
       const Json* value = node.ref->resolve(scope, scratch);
       if (!value) return nullptr;
-      if (node.encoding == Interpolation::kHeaderValue ||
-          node.encoding == Interpolation::kPathSegment) {
-        std::string text;
-        append_text(text, value);
-        return json::string(encode(std::move(text), node.encoding));
-      }
+      if (whole_ref_is_text(node)) return json::string(whole_ref_text(node, value));
       return *value;
     }
-    case Node::Kind::kInterpolated: {
-      std::string out;
-      for (const auto& piece : node.pieces) {
-        if (!piece.ref) {
-          out += piece.literal;
-          continue;
-        }
-        Json scratch;
-        std::string text;
-        append_text(text, piece.ref->resolve(scope, scratch));
-        out += encode(std::move(text), node.encoding);
-      }
-      if (node.encoding == Interpolation::kHeaderValue && !is_safe_header_value(out)) {
-        throw RenderError("a header value may not contain control characters");
-      }
-      return json::string(out);
-    }
+    case Node::Kind::kInterpolated:
+      return json::string(interpolate(node, scope));
     case Node::Kind::kObject: {
       json::object obj;
       obj.reserve(node.members.size());
@@ -369,6 +380,60 @@ Json render_node(const Node& node, const RenderScope& scope) {
     }
   }
   return nullptr;
+}
+
+void write_node(const Node& node, const RenderScope& scope, std::string& out);
+
+std::size_t write_members_of(const Node& node, const RenderScope& scope, std::string& out,
+                             std::string_view skip) {
+  std::size_t written = 0;
+  for (const auto& [key, child] : node.members) {
+    if (key == skip) continue;
+    if (written++ > 0) out.push_back(',');
+    append_json_string(out, key);
+    out.push_back(':');
+    write_node(child, scope, out);
+  }
+  return written;
+}
+
+void write_node(const Node& node, const RenderScope& scope, std::string& out) {
+  switch (node.kind) {
+    case Node::Kind::kConstant:
+      append_json(out, node.constant);
+      return;
+    case Node::Kind::kWholeRef: {
+      Json scratch;
+      const Json* value = node.ref->resolve(scope, scratch);
+      if (!value) {
+        out.append("null");
+      } else if (whole_ref_is_text(node)) {
+        append_json_string(out, whole_ref_text(node, value));
+      } else {
+        append_json(out, *value);
+      }
+      return;
+    }
+    case Node::Kind::kInterpolated:
+      append_json_string(out, interpolate(node, scope));
+      return;
+    case Node::Kind::kObject:
+      out.push_back('{');
+      write_members_of(node, scope, out, {});
+      out.push_back('}');
+      return;
+    case Node::Kind::kArray: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& child : node.items) {
+        if (!first) out.push_back(',');
+        first = false;
+        write_node(child, scope, out);
+      }
+      out.push_back(']');
+      return;
+    }
+  }
 }
 
 }  // namespace
@@ -403,6 +468,16 @@ std::optional<ValueTemplate> ValueTemplate::compile_string(const std::string& te
 
 Json ValueTemplate::render(const RenderScope& scope) const {
   return render_node(root_, scope);
+}
+
+void ValueTemplate::write(const RenderScope& scope, std::string& out) const {
+  write_node(root_, scope, out);
+}
+
+std::optional<std::size_t> ValueTemplate::write_members(const RenderScope& scope, std::string& out,
+                                                        std::string_view skip) const {
+  if (root_.kind != Node::Kind::kObject) return std::nullopt;
+  return write_members_of(root_, scope, out, skip);
 }
 
 bool ValueTemplate::is_constant() const {

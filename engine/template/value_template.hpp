@@ -59,6 +59,15 @@ class ValueTemplate {
                                                      config::SourceLocation where = {});
 
   Json render(const RenderScope& scope) const;  // throws RenderError
+  // The same value as JSON text appended to `out`, without building it: a reference to a whole
+  // step result is written from the result itself, not copied (a response made of large step
+  // results costs one pass over them). Throws RenderError; `out` is then partly written.
+  void write(const RenderScope& scope, std::string& out) const;
+  // When the root is an object: appends its members as `"key":value` separated by commas (no
+  // braces), leaving out a member named `skip`; returns how many were written. nullopt (nothing
+  // written) when the root is not an object.
+  std::optional<std::size_t> write_members(const RenderScope& scope, std::string& out,
+                                           std::string_view skip) const;
 
   bool is_constant() const;
   // Indexes of every step referenced anywhere in the tree, sorted, unique.

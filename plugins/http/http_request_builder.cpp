@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "http_syntax.hpp"
+#include "mosaic/json_text.hpp"
 
 namespace mosaic_http {
 namespace {
@@ -151,7 +152,7 @@ mosaic::Outcome<mosaic::HttpRequest> build_request(const mosaic::Json& input,
   }
 
   if (const auto* body = with.if_contains("body"); body && !body->is_null()) {
-    request.body = mosaic::json::serialize(*body);
+    request.body = mosaic::to_json_text(*body);
     bool has_type = std::any_of(request.headers.begin(), request.headers.end(),
                                 [](const auto& h) { return iequals(h.first, "Content-Type"); });
     if (!has_type) request.headers.emplace_back("Content-Type", "application/json");

@@ -112,10 +112,10 @@ TEST_F(ExecutorCacheTest, ACachedStepCallsItsDownstreamOnceThenServesFromTheCach
   auto first = run(p);
   auto second = run(p);
   ASSERT_EQ(second.status, exec::ExecutionResult::Status::kOk);
-  EXPECT_EQ(first.body.at("orders"), (json::array{1, 2}));
-  EXPECT_EQ(second.body.at("orders"), (json::array{1, 2}));
+  EXPECT_EQ(first.body().at("orders"), (json::array{1, 2}));
+  EXPECT_EQ(second.body().at("orders"), (json::array{1, 2}));
   EXPECT_EQ(calls_of("orders"), 1u);
-  EXPECT_TRUE(second.body.at("_meta").at("stale").as_object().empty());
+  EXPECT_TRUE(second.body().at("_meta").at("stale").as_object().empty());
 }
 
 TEST_F(ExecutorCacheTest, AValuePastItsTtlIsServedAndListedInMetaStaleWithItsAge) {
@@ -124,14 +124,14 @@ TEST_F(ExecutorCacheTest, AValuePastItsTtlIsServedAndListedInMetaStaleWithItsAge
   now_ += 61'500;
   auto stale = run(p);
   ASSERT_EQ(stale.status, exec::ExecutionResult::Status::kOk);
-  EXPECT_EQ(stale.body.at("orders"), (json::array{1, 2}));
-  EXPECT_EQ(stale.body.at("_meta").at("stale").at("orders"), 61'500);
+  EXPECT_EQ(stale.body().at("orders"), (json::array{1, 2}));
+  EXPECT_EQ(stale.body().at("_meta").at("stale").at("orders"), 61'500);
   EXPECT_FALSE(stale.partial);
   // The background refresh called the downstream once more and stored a fresh value.
   EXPECT_TRUE(wait_calls("orders", 2));
   EXPECT_TRUE(wait_idle());
   auto fresh = run(p);
-  EXPECT_TRUE(fresh.body.at("_meta").at("stale").as_object().empty());
+  EXPECT_TRUE(fresh.body().at("_meta").at("stale").as_object().empty());
   EXPECT_EQ(calls_of("orders"), 2u);
 }
 
@@ -148,8 +148,8 @@ steps:
   now_ += 5'000;  // past the stale window by the envelope; the backend still has it
   auto answer = run(failing);
   ASSERT_EQ(answer.status, exec::ExecutionResult::Status::kOk) << answer.reason;
-  EXPECT_EQ(answer.body.at("orders"), "cached");
-  EXPECT_EQ(answer.body.at("_meta").at("stale").at("orders"), 5'000);
+  EXPECT_EQ(answer.body().at("orders"), "cached");
+  EXPECT_EQ(answer.body().at("_meta").at("stale").at("orders"), 5'000);
   EXPECT_EQ(calls_of("bad"), 1u);
 }
 
@@ -165,9 +165,9 @@ steps:
   EXPECT_EQ(run(critical).status, exec::ExecutionResult::Status::kDependencyFailed);
   auto page = run(degradable);
   ASSERT_EQ(page.status, exec::ExecutionResult::Status::kOk);
-  EXPECT_TRUE(page.body.at("orders").is_null());
-  EXPECT_EQ(page.body.at("_meta").at("degraded").at("orders"), "status_503");
-  EXPECT_TRUE(page.body.at("_meta").at("stale").as_object().empty());
+  EXPECT_TRUE(page.body().at("orders").is_null());
+  EXPECT_EQ(page.body().at("_meta").at("degraded").at("orders"), "status_503");
+  EXPECT_TRUE(page.body().at("_meta").at("stale").as_object().empty());
 }
 
 TEST_F(ExecutorCacheTest, AKeyThatReadsAnotherStepWaitsForIt) {
@@ -195,7 +195,7 @@ steps:
   for (int i = 0; i < 40; ++i) {
     requests.emplace_back([&] {
       auto r = run(p);
-      if (r.status == exec::ExecutionResult::Status::kOk && r.body.at("orders") == "ok") ++ok;
+      if (r.status == exec::ExecutionResult::Status::kOk && r.body().at("orders") == "ok") ++ok;
     });
   }
   for (auto& t : requests) t.join();
@@ -215,22 +215,22 @@ response:
 )");
   auto first = run(p);
   ASSERT_EQ(first.status, exec::ExecutionResult::Status::kOk);
-  EXPECT_TRUE(first.body.at("recs").is_null());  // nothing cached yet
-  EXPECT_TRUE(first.body.at("_meta").at("pending").as_object().contains("recs"));
+  EXPECT_TRUE(first.body().at("recs").is_null());  // nothing cached yet
+  EXPECT_TRUE(first.body().at("_meta").at("pending").as_object().contains("recs"));
   ASSERT_TRUE(wait_calls("recs", 1));
   ASSERT_TRUE(wait_idle());
 
   auto second = run(p);
-  EXPECT_EQ(second.body.at("recs"), (json::array{"b1", "b2"}));  // last run's value
+  EXPECT_EQ(second.body().at("recs"), (json::array{"b1", "b2"}));  // last run's value
   EXPECT_FALSE(
-      second.body.at("_meta").at("pending").as_object().contains("recs"));  // fresh: no call
+      second.body().at("_meta").at("pending").as_object().contains("recs"));  // fresh: no call
   EXPECT_EQ(calls_of("recs"), 1u);
 
   now_ += 120'000;
   auto third = run(p);
-  EXPECT_EQ(third.body.at("recs"), (json::array{"b1", "b2"}));
-  EXPECT_TRUE(third.body.at("_meta").at("pending").as_object().contains("recs"));  // refreshing
-  EXPECT_EQ(third.body.at("_meta").at("stale").at("recs"), 120'000);
+  EXPECT_EQ(third.body().at("recs"), (json::array{"b1", "b2"}));
+  EXPECT_TRUE(third.body().at("_meta").at("pending").as_object().contains("recs"));  // refreshing
+  EXPECT_EQ(third.body().at("_meta").at("stale").at("recs"), 120'000);
   EXPECT_TRUE(wait_calls("recs", 2));
 }
 
@@ -241,11 +241,11 @@ steps:
   recs: { call: svc, class: background, with: { id: recs, value: [b1] }, cache: { key: "bg2:${params.userId}", ttl: 60s } }
 )");
   auto first = run(p);
-  EXPECT_FALSE(first.body.as_object().contains("recs"));
+  EXPECT_FALSE(first.body().as_object().contains("recs"));
   ASSERT_TRUE(wait_calls("recs", 1));
   ASSERT_TRUE(wait_idle());
   auto second = run(p);
-  EXPECT_EQ(second.body.at("recs"), (json::array{"b1"}));
+  EXPECT_EQ(second.body().at("recs"), (json::array{"b1"}));
 }
 
 }  // namespace

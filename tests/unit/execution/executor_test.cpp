@@ -21,7 +21,7 @@ response:
   auto result = run(p);
   ASSERT_EQ(result.status, Status::kOk);
   EXPECT_FALSE(result.partial);
-  const auto& body = result.body.as_object();
+  const json::object body = result.body().as_object();
   EXPECT_EQ(body.at("user").at("name"), "Ada");
   EXPECT_EQ(body.at("greeting"), "hi Ada #42");
   EXPECT_EQ(body.at("list"), (json::array{1, 2}));
@@ -40,7 +40,7 @@ steps:
 )");
   auto result = run(p);
   ASSERT_EQ(result.status, Status::kOk);
-  const auto& body = result.body.as_object();
+  const json::object body = result.body().as_object();
   EXPECT_EQ(body.at("a"), 1);
   EXPECT_EQ(body.at("b"), 2);
   EXPECT_FALSE(body.contains("c"));
@@ -58,7 +58,7 @@ steps:
   auto result = run(p);
   ASSERT_EQ(result.status, Status::kOk);
   EXPECT_TRUE(result.partial);
-  const auto& body = result.body.as_object();
+  const json::object body = result.body().as_object();
   EXPECT_TRUE(body.at("orders").is_null());
   EXPECT_EQ(body.at("_meta").at("degraded").at("orders"), "status_503");
   EXPECT_EQ(body.at("_meta").at("degraded").at("broken"), "unavailable");
@@ -76,7 +76,7 @@ steps:
   auto result = run(p);
   const auto took = ms_since(start);
   ASSERT_EQ(result.status, Status::kOk);
-  EXPECT_EQ(result.body.at("_meta").at("degraded").at("slow"), "timeout");
+  EXPECT_EQ(result.body().at("_meta").at("degraded").at("slow"), "timeout");
   EXPECT_GE(took, 95);
   EXPECT_LT(took, 600);
   auto call = downstream_->call_of("slow");
@@ -156,8 +156,8 @@ steps:
   auto result = run(p);
   const auto took = ms_since(start);
   ASSERT_EQ(result.status, Status::kOk);
-  EXPECT_EQ(result.body.at("_meta").at("degraded").at("stuck"), "timeout");
-  EXPECT_EQ(result.body.at("other"), 2);
+  EXPECT_EQ(result.body().at("_meta").at("degraded").at("stuck"), "timeout");
+  EXPECT_EQ(result.body().at("other"), 2);
   EXPECT_LT(took, 100 + 200);
 }
 
@@ -223,7 +223,7 @@ steps:
   const auto took = ms_since(start);
   ASSERT_EQ(result.status, Status::kOk);
   EXPECT_LT(took, 200);
-  EXPECT_EQ(result.body.at("_meta").at("pending"), (json::object{{"recs", "running"}}));
+  EXPECT_EQ(result.body().at("_meta").at("pending"), (json::object{{"recs", "running"}}));
   EXPECT_TRUE(wait_background(0, std::chrono::milliseconds(0))
                   .empty());  // still running after the response
   auto done = wait_background(1, std::chrono::seconds(3));
@@ -272,7 +272,7 @@ steps:
 )");
   auto result = run(p);
   ASSERT_EQ(result.status, Status::kOk);
-  EXPECT_EQ(result.body.at("s4"), 1);
+  EXPECT_EQ(result.body().at("s4"), 1);
   EXPECT_EQ(downstream_->max_running(), 1);
   EXPECT_EQ(steps_.stats().threads, 0u);  // a lone ready step never needs a hand-off
 }
@@ -293,7 +293,7 @@ steps:
   input.params = {"1"};
   auto result = executor.run(p, std::move(input));
   ASSERT_EQ(result.status, Status::kOk);
-  EXPECT_EQ(result.body.at("_meta").at("pending"),
+  EXPECT_EQ(result.body().at("_meta").at("pending"),
             (json::object{{"b1", "running"}, {"b2", "shed"}}));
   EXPECT_EQ(tiny.stats().rejected, 1u);
   EXPECT_TRUE(tiny.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(3)));

@@ -611,3 +611,54 @@ TEST_F(ValueTemplateTest, ErrorPositionInABlockScalar) {
 
 }  // namespace
 }  // namespace mosaic::tmpl
+
+namespace mosaic::tmpl {
+namespace {
+
+// write() is what the response path uses: the same value as render(), as text, for every kind of
+// node (constants, whole references present and absent, interpolation, nested objects and arrays).
+TEST_F(ValueTemplateTest, WriteProducesTheTextOfWhatRenderBuilds) {
+  const std::string yaml = R"(
+constant: { a: [1, 2.5, "x"], b: true, c: null }
+whole: "${steps.orders}"
+missing: "${steps.failed}"
+deep: "${steps.orders.items.1.id}"
+text: "user ${params.id} has ${steps.orders.total} items, first ${steps.orders.items.0}"
+list: ["${body.n}", { nested: "${body.obj}" }, "${query.q}"]
+quote: "say \"hi\"\n"
+)";
+  auto t = compile(yaml);
+  ASSERT_TRUE(t) << diagnostics_.str();
+  const Json rendered = t->render(request_.scope());
+  std::string written;
+  t->write(request_.scope(), written);
+  EXPECT_EQ(json::parse(written), rendered) << written;
+
+  std::string members;
+  const auto count = t->write_members(request_.scope(), members, "whole");
+  ASSERT_TRUE(count.has_value());
+  EXPECT_EQ(*count, rendered.as_object().size() - 1);
+  json::object expected = rendered.as_object();
+  expected.erase("whole");
+  EXPECT_EQ(json::parse("{" + members + "}"), expected) << members;
+}
+
+TEST_F(ValueTemplateTest, WriteMembersRefusesARootThatIsNotAnObject) {
+  auto t = compile("[1, 2]");
+  ASSERT_TRUE(t) << diagnostics_.str();
+  std::string out;
+  EXPECT_FALSE(t->write_members(request_.scope(), out, "").has_value());
+  EXPECT_TRUE(out.empty());
+}
+
+TEST_F(ValueTemplateTest, NumbersInterpolatedIntoTextReadAsWritten) {
+  request_.steps[1] = json::parse(R"({"total": 42.5, "tiny": 0.001, "count": 3})");
+  EXPECT_EQ(
+      render(
+          R"(v: "total ${steps.orders.total}, tiny ${steps.orders.tiny}, count ${steps.orders.count}")")
+          .at("v"),
+      "total 42.5, tiny 0.001, count 3");
+}
+
+}  // namespace
+}  // namespace mosaic::tmpl
