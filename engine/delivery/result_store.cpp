@@ -67,13 +67,23 @@ bool ResultStore::done(const Entry& entry) {
 }
 
 Message ResultStore::step_message(const Entry& entry, const StepRecord& step) {
-  json::object m{{"request_id", entry.id},
-                 {"step", step.name},
-                 {"status", status_name(static_cast<int>(step.status))}};
-  if (step.status == StepRecord::Status::kOk) m["value"] = step.value;
-  if (step.status == StepRecord::Status::kFailed || step.status == StepRecord::Status::kShed)
-    m["reason"] = step.reason;
-  return to_json_text(m);
+  // {"request_id":…,"step":…,"status":…[,"value":…|,"reason":…]}, the value spliced as text.
+  Message m = "{\"request_id\":";
+  append_json_string(m, entry.id);
+  m += ",\"step\":";
+  append_json_string(m, step.name);
+  m += ",\"status\":";
+  append_json_string(m, status_name(static_cast<int>(step.status)));
+  if (step.status == StepRecord::Status::kOk) {
+    m += ",\"value\":";
+    m += step.value_text;
+  }
+  if (step.status == StepRecord::Status::kFailed || step.status == StepRecord::Status::kShed) {
+    m += ",\"reason\":";
+    append_json_string(m, step.reason);
+  }
+  m += '}';
+  return m;
 }
 
 Message ResultStore::done_message(const Entry& entry) {
@@ -88,7 +98,7 @@ void ResultStore::expect(const std::string& request_id, const std::string& step)
   for (const auto& s : entry.steps) {
     if (s.name == step) return;
   }
-  entry.steps.push_back({step, StepRecord::Status::kRunning, nullptr, {}});
+  entry.steps.push_back({step, StepRecord::Status::kRunning, {}, {}});
   entry.bytes += step.size() + 64;
   bytes_ += step.size() + 64;
   enforce_limits();
@@ -97,6 +107,8 @@ void ResultStore::expect(const std::string& request_id, const std::string& step)
 void ResultStore::finish(const std::string& request_id, const std::string& step,
                          const CallResult& result) {
   std::vector<Message> messages;
+  std::string value_text;
+  if (result.ok()) value_text = to_json_text(result.value());
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(request_id);
@@ -109,7 +121,7 @@ void ResultStore::finish(const std::string& request_id, const std::string& step,
     if (!record) return;
     if (result.ok()) {
       record->status = StepRecord::Status::kOk;
-      record->value = result.value();
+      record->value_text = std::move(value_text);
     } else {
       record->status = result.failure().kind == FailureKind::kShed ? StepRecord::Status::kShed
                                                                    : StepRecord::Status::kFailed;
@@ -150,7 +162,7 @@ std::optional<Json> ResultStore::snapshot(const std::string& request_id) {
   json::array pending;
   for (const auto& step : entry.steps) {
     json::object s{{"status", status_name(static_cast<int>(step.status))}};
-    if (step.status == StepRecord::Status::kOk) s["value"] = step.value;
+    if (step.status == StepRecord::Status::kOk) s["value"] = json::parse(step.value_text);
     if (!step.reason.empty()) s["reason"] = step.reason;
     if (step.status == StepRecord::Status::kRunning) pending.emplace_back(step.name);
     steps[step.name] = std::move(s);

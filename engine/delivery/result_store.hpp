@@ -73,7 +73,9 @@ class ResultStore {
   struct StepRecord {
     std::string name;
     enum class Status { kRunning, kOk, kFailed, kShed } status = Status::kRunning;
-    Json value;
+    // kOk: the value as JSON text, written once outside the store's lock. Kept as text because
+    // every use sends it (a message per subscriber); only a poll parses it back.
+    std::string value_text;
     std::string reason;
   };
   struct Entry {
