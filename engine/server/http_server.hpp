@@ -27,6 +27,7 @@ namespace mosaic::server {
 
 class GuardedConnectionFactory;
 class ListenerTls;
+class IdleThreadReaper;
 using GenerationSource = std::function<std::shared_ptr<const runtime::Generation>()>;
 
 class HttpServer {
@@ -61,6 +62,7 @@ class HttpServer {
   delivery::ResultStore* results_ = nullptr;
   delivery::WebSocketHub* websockets_ = nullptr;
   std::unique_ptr<Poco::ThreadPool> pool_;
+  std::unique_ptr<IdleThreadReaper> reaper_;         // collects pool_'s idle threads
   GuardedConnectionFactory* connections_ = nullptr;  // owned by server_
   std::unique_ptr<Poco::Net::TCPServer> server_;
   std::uint16_t port_ = 0;

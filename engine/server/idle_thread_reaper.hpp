@@ -1,0 +1,35 @@
+#pragma once
+// Poco's ThreadPool stops threads that have been idle past its idle time only when it is next
+// asked for a thread (on every 32nd start): after a burst, the connection threads it grew stay
+// until traffic returns, which on a quiet server can be never. The reaper asks it to collect
+// them every `every`, so an idle server goes back to the pool's minimum.
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace Poco {
+class ThreadPool;
+}
+
+namespace mosaic::server {
+
+class IdleThreadReaper {
+ public:
+  IdleThreadReaper(Poco::ThreadPool& pool, std::chrono::milliseconds every);
+  ~IdleThreadReaper();  // stops its thread; the pool is left as it is
+  IdleThreadReaper(const IdleThreadReaper&) = delete;
+  IdleThreadReaper& operator=(const IdleThreadReaper&) = delete;
+
+ private:
+  void loop();
+
+  Poco::ThreadPool& pool_;
+  const std::chrono::milliseconds every_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace mosaic::server
