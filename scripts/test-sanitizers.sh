@@ -3,8 +3,8 @@
 #   asan: the clang ASan+UBSan tree (scripts/sanitizer-tree.sh; the fuzz targets build in it too,
 #         for scripts/fuzz.sh), the whole ctest suite run in it with leak detection.
 #   tsan: build-tsan (clang, ThreadSanitizer), the concurrency tests only: execution, downstream
-#         pools, delivery, cache, logging, offload, resilience, and reload/drain through the
-#         integration binary.
+#         pools, delivery, cache, logging, offload, resilience, and from the integration binary
+#         reload, drain and the connection guard.
 # MOSAIC_SANITIZERS=asan|tsan|all (default all). Suppressions: tests/sanitizers/*.supp, each
 # entry justified there by the third-party frame it names.
 set -euo pipefail
@@ -43,8 +43,10 @@ if [[ $which == all || $which == tsan ]]; then
     echo "== tsan: $bin"
     "build-tsan/bin/$bin" --gtest_brief=1
   done
-  echo "== tsan: reload and drain (integration)"
-  build-tsan/bin/mosaic_integration_tests --gtest_brief=1 --gtest_filter='Reload*:*Shutdown*:*Drain*'
+  # Reload (config and TLS files), drain and SIGTERM, and the connection guard's watchdog thread.
+  echo "== tsan: reload, drain, connection guard (integration)"
+  build-tsan/bin/mosaic_integration_tests --gtest_brief=1 \
+    --gtest_filter='Reload*:ListenerRenewal*:*Shutdown*:*Drain*:MosaicdProcess*:HostileClient*'
   echo "tsan stage: $(($(date +%s) - t0)) s"
 fi
 echo "sanitizers: $(($(date +%s) - start)) s"

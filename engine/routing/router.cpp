@@ -71,7 +71,8 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
   for (std::size_t i = 0; i < segments.size(); ++i) {
     if (!best->pattern.segments[i].is_param) continue;
     std::string decoded;
-    if (!tmpl::percent_decode(segments[i], decoded, false)) {
+    // A parameter goes into JSON strings (downstream inputs, the response), which must be UTF-8.
+    if (!tmpl::percent_decode(segments[i], decoded, false) || !tmpl::is_valid_utf8(decoded)) {
       out.status = RouteMatch::Status::kBadPath;
       out.params.clear();
       return out;

@@ -15,6 +15,7 @@ struct CompiledPipeline;
 namespace mosaic::routing {
 
 struct RouteMatch {
+  // kBadPath: a parameter with a malformed percent escape, or not UTF-8 once decoded.
   enum class Status { kFound, kNotFound, kMethodNotAllowed, kBadPath } status = Status::kNotFound;
   const pipeline::CompiledPipeline* pipeline = nullptr;
   std::vector<std::string> params;  // decoded, in the route's parameter order

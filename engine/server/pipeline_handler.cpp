@@ -119,8 +119,9 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
           request, response, request_id,
           {405, "method_not_allowed", "the endpoint does not accept this method", {}, {}});
     case routing::RouteMatch::Status::kBadPath:
-      return send_error(request, response, request_id,
-                        {400, "bad_request", "malformed percent-encoding in the path", {}, {}});
+      return send_error(
+          request, response, request_id,
+          {400, "bad_request", "malformed percent-encoding (or not UTF-8) in the path", {}, {}});
     case routing::RouteMatch::Status::kFound:
       break;
   }
@@ -134,8 +135,9 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   input.params = std::move(match.params);
   auto query = parse_query(raw_query);
   if (!query) {
-    return send_error(request, response, request_id,
-                      {400, "bad_request", "malformed percent-encoding in the query", {}, {}});
+    return send_error(
+        request, response, request_id,
+        {400, "bad_request", "malformed percent-encoding (or not UTF-8) in the query", {}, {}});
   }
   input.query = std::move(*query);
 

@@ -16,6 +16,8 @@ std::optional<tmpl::StringPairs> parse_query(std::string_view raw) {
     if (!tmpl::percent_decode(pair.substr(0, eq), name, true)) return std::nullopt;
     if (eq != std::string_view::npos && !tmpl::percent_decode(pair.substr(eq + 1), value, true))
       return std::nullopt;
+    // Values go into JSON strings, which must be UTF-8.
+    if (!tmpl::is_valid_utf8(name) || !tmpl::is_valid_utf8(value)) return std::nullopt;
     out.emplace_back(std::move(name), std::move(value));
   }
   return out;

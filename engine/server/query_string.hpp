@@ -7,7 +7,7 @@
 
 namespace mosaic::server {
 
-// nullopt on a malformed percent escape.
+// nullopt on a malformed percent escape, or a name or value that is not UTF-8 once decoded.
 std::optional<tmpl::StringPairs> parse_query(std::string_view raw);
 
 }  // namespace mosaic::server

@@ -19,5 +19,8 @@ std::string encode_query_value(std::string_view value);
 bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);
 // True when `value` has no CR, LF, NUL or other control character but TAB.
 bool is_safe_header_value(std::string_view value);
+// True when `value` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+// above U+10FFFF). Decoded request text must be, before it can go into a JSON string.
+bool is_valid_utf8(std::string_view value);
 
 }  // namespace mosaic::tmpl

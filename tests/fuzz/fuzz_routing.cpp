@@ -9,6 +9,7 @@
 #include "routing/router.hpp"
 #include "server/query_string.hpp"
 #include "server/request_id.hpp"
+#include "template/encoding.hpp"
 
 using namespace mosaic;
 
@@ -38,10 +39,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       space == std::string_view::npos ? std::string_view("GET") : text.substr(0, space);
   const std::string_view target = space == std::string_view::npos ? text : text.substr(space + 1);
   const auto question = target.find('?');
+  // A match names its pipeline, and everything decoded is UTF-8 (it goes into JSON strings).
   const auto match = router().match(method, target.substr(0, question));
   if (match.status == routing::RouteMatch::Status::kFound && match.pipeline == nullptr)
     __builtin_trap();
-  if (question != std::string_view::npos) (void)server::parse_query(target.substr(question + 1));
+  for (const auto& param : match.params) {
+    if (!tmpl::is_valid_utf8(param)) __builtin_trap();
+  }
+  if (question != std::string_view::npos) {
+    if (const auto query = server::parse_query(target.substr(question + 1))) {
+      for (const auto& [name, value] : *query) {
+        if (!tmpl::is_valid_utf8(name) || !tmpl::is_valid_utf8(value)) __builtin_trap();
+      }
+    }
+  }
   (void)routing::RoutePattern::parse(target);
   const bool valid = server::is_valid_request_id(text);
   if (valid && (text.empty() || text.size() > 200)) __builtin_trap();  // ids are bounded

@@ -235,6 +235,19 @@ TEST_F(HostileClientTest, ANumberBeyondADoubleInTheBodyIs400) {
   EXPECT_EQ(http_call(engine->port(), "POST", "/echo", "{\"a\": [1, 1E300]}").status, 200);
 }
 
+// A path parameter or query value that is not UTF-8 once decoded would reach the response and the
+// downstream's input as a raw byte: invalid JSON. It is a 400 before any call.
+TEST_F(HostileClientTest, RequestTextThatIsNotUtf8Is400) {
+  auto engine = start();
+  for (const std::string target : {"/item/%FF", "/item/caf%E9", "/item/7?q=%C0%AF"}) {
+    auto reply = engine->get(target);
+    EXPECT_EQ(reply.status, 400) << target;
+    EXPECT_EQ(reply.json().at("error"), "bad_request") << target;
+  }
+  EXPECT_TRUE(users_.requests().empty());
+  EXPECT_EQ(engine->get("/item/caf%C3%A9").status, 200);
+}
+
 TEST_F(HostileClientTest, EncodedDotSegmentsNeverReachTheDownstreamPath) {
   auto engine = start();
   for (const std::string target : {"/item/%2e%2e%2fadmin", "/item/..%2Fadmin%3Fx=1", "/item/%2E%2E",

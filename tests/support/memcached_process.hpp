@@ -45,13 +45,25 @@ class MemcachedProcess {
     int status = 0;
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
+    frozen_ = false;
   }
   void stop() { kill(); }
+  // Both return once the change has happened: a signal is delivered asynchronously, and a
+  // memcached still running for a moment after kill() answered a request a test sent next
+  // (seen under ThreadSanitizer on a loaded machine).
   void freeze() {
-    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+    if (pid_ <= 0 || frozen_) return;
+    ::kill(pid_, SIGSTOP);
+    int status = 0;
+    ::waitpid(pid_, &status, WUNTRACED);
+    frozen_ = true;
   }
   void thaw() {
-    if (pid_ > 0) ::kill(pid_, SIGCONT);
+    if (pid_ <= 0 || !frozen_) return;
+    ::kill(pid_, SIGCONT);
+    int status = 0;
+    ::waitpid(pid_, &status, WCONTINUED);
+    frozen_ = false;
   }
   // Starts again on the same port (empty).
   void restart() {
@@ -148,6 +160,7 @@ class MemcachedProcess {
   std::uint16_t port_ = 0;
   std::size_t memory_mb_;
   pid_t pid_ = -1;
+  bool frozen_ = false;  // SIGSTOPped by freeze()
 };
 
 }  // namespace mosaic::testing

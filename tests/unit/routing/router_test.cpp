@@ -83,6 +83,18 @@ TEST_F(RouterTest, BadPercentEncodingInAParameter) {
   }
 }
 
+// A parameter goes into JSON strings: one that is not UTF-8 once decoded would make the response
+// (and a downstream's input) invalid JSON.
+TEST_F(RouterTest, AParameterThatIsNotUtf8IsABadPath) {
+  add("GET", "/files/{name}", &p1_);
+  for (const char* path : {"/files/%FF", "/files/caf%E9", "/files/%C0%AF", "/files/%ED%A0%80"}) {
+    RouteMatch m = router_.match("GET", path);
+    EXPECT_EQ(m.status, Status::kBadPath) << path;
+    EXPECT_TRUE(m.params.empty()) << path;
+  }
+  EXPECT_EQ(router_.match("GET", "/files/caf%C3%A9").status, Status::kFound);
+}
+
 TEST_F(RouterTest, BadPercentEncodingInASecondParameterClearsTheFirst) {
   add("GET", "/a/{x}/{y}", &p1_);
   RouteMatch m = router_.match("GET", "/a/ok/%zz");

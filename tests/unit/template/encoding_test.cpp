@@ -139,5 +139,30 @@ TEST(IsSafeHeaderValue, RefusesLineBreaksAndControlCharacters) {
   EXPECT_FALSE(is_safe_header_value("\x01"));
 }
 
+TEST(IsValidUtf8, AcceptsAsciiAndEveryWellFormedLength) {
+  EXPECT_TRUE(is_valid_utf8(""));
+  EXPECT_TRUE(is_valid_utf8("plain ascii\t\x7f"));
+  EXPECT_TRUE(is_valid_utf8("a\0b"s));
+  EXPECT_TRUE(is_valid_utf8("\xC3\xA9"));          // U+00E9, two bytes
+  EXPECT_TRUE(is_valid_utf8("\xE2\x82\xAC"));      // U+20AC, three
+  EXPECT_TRUE(is_valid_utf8("\xF0\x9F\x98\x80"));  // U+1F600, four
+  EXPECT_TRUE(is_valid_utf8("\xED\x9F\xBF"));      // U+D7FF, just below the surrogates
+  EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));  // U+10FFFF, the last code point
+}
+
+// Found by following what a path parameter like %FF became: a raw byte in the JSON response.
+TEST(IsValidUtf8, RefusesWhatIsNotUtf8) {
+  EXPECT_FALSE(is_valid_utf8("\xFF"));
+  EXPECT_FALSE(is_valid_utf8("caf\xE9"));  // Latin-1
+  EXPECT_FALSE(is_valid_utf8("\x80"));     // a continuation byte alone
+  EXPECT_FALSE(is_valid_utf8("\xC3"));     // truncated
+  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));
+  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));  // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xE0\x80\xAF"));
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // a UTF-16 surrogate
+  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xF8\x88\x80\x80\x80"));
+}
+
 }  // namespace
 }  // namespace mosaic::tmpl
