@@ -16,24 +16,27 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Brief : Poco::Runnable {
+// Holds its thread until released, so that a burst of n starts needs n threads.
+struct Held : Poco::Runnable {
+  std::atomic<bool> release{false};
   std::atomic<int> done{0};
   void run() override {
-    std::this_thread::sleep_for(20ms);
+    while (!release.load()) std::this_thread::sleep_for(1ms);
     ++done;
   }
 };
 
 // Starts `n` runnables at once (each on a thread of its own) and waits for them.
-void burst(Poco::ThreadPool& pool, Brief& work, int n) {
+void burst(Poco::ThreadPool& pool, Held& work, int n) {
   for (int i = 0; i < n; ++i) pool.start(work);
+  work.release = true;
   pool.joinAll();
   ASSERT_EQ(work.done.load(), n);
 }
 
 TEST(IdleThreadReaper, ABurstsThreadsLeaveOnceIdle) {
   Poco::ThreadPool pool(1, 16, /*idle seconds=*/1);
-  Brief work;
+  Held work;
   IdleThreadReaper reaper(pool, 100ms);
   burst(pool, work, 8);
   EXPECT_EQ(pool.allocated(), 8);
@@ -47,7 +50,7 @@ TEST(IdleThreadReaper, ABurstsThreadsLeaveOnceIdle) {
 TEST(IdleThreadReaper, WithoutItTheThreadsStay) {
   // What the reaper is for: Poco alone keeps them until it is next asked for a thread.
   Poco::ThreadPool pool(1, 16, 1);
-  Brief work;
+  Held work;
   burst(pool, work, 8);
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(pool.allocated(), 8);
