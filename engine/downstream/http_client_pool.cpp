@@ -1,8 +1,6 @@
 #include "downstream/http_client_pool.hpp"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -12,12 +10,12 @@
 
 #include <algorithm>
 #include <array>
-#include <istream>
+#include <cstring>
 #include <mutex>
 #include <optional>
-#include <ostream>
 #include <string_view>
 
+#include "downstream/http_wire.hpp"
 #include "downstream/in_flight_call.hpp"
 #include "downstream/tls_client_context.hpp"
 #include "mosaic/config_error.hpp"
@@ -82,21 +80,12 @@ bool is_target(std::string_view s) {
   });
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) {
-             return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-           };
-           return lower(x) == lower(y);
-         });
-}
-
 // Framing and routing belong to the client: a plugin that set them could smuggle a second
 // request or reach another virtual host.
 bool is_reserved_header(std::string_view name) {
   for (std::string_view reserved : {"host", "content-length", "transfer-encoding", "connection",
                                     "upgrade", "te", "trailer", "keep-alive"}) {
-    if (iequals(name, reserved)) return true;
+    if (wire::iequals(name, reserved)) return true;
   }
   return false;
 }
@@ -150,17 +139,30 @@ HttpPoolLimits checked_limits(const HttpClientOptions& options) {
 
 // W3C trace context: this call is a child span of the request's span. Found by a cross-cast
 // (trace::TracedCall), so no plugin ABI change; a plugin that set traceparent itself keeps it.
-void add_trace_headers(const CallContext& context, const HttpRequest& request,
-                       Poco::Net::HTTPRequest& out) {
+void add_trace_headers(const CallContext& context, const HttpRequest& request, std::string& out) {
   const auto* traced = dynamic_cast<const trace::TracedCall*>(&context);
   const trace::TraceContext* trace = traced ? traced->trace() : nullptr;
   if (!trace || trace->trace_id.empty()) return;
   for (const auto& header : request.headers) {
-    if (iequals(header.first, "traceparent")) return;
+    if (wire::iequals(header.first, "traceparent")) return;
   }
-  out.set("traceparent", trace->child_traceparent());
-  if (!trace->tracestate.empty()) out.set("tracestate", trace->tracestate);
+  wire::append_header(out, "traceparent", trace->child_traceparent());
+  if (!trace->tracestate.empty()) wire::append_header(out, "tracestate", trace->tracestate);
 }
+
+// Sends all of `data` (a blocking socket with a send timeout: a stalled peer ends in a
+// TimeoutException).
+void send_all(Poco::Net::StreamSocket& socket, std::string_view data) {
+  while (!data.empty()) {
+    const int n = socket.sendBytes(data.data(),
+                                   static_cast<int>(std::min<std::size_t>(data.size(), 1 << 30)));
+    if (n <= 0) throw Poco::Net::ConnectionResetException("the peer stopped reading");
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+// A body up to this size goes out in the same send as the head.
+constexpr std::size_t kInlineBody = 64 * 1024;
 
 }  // namespace
 
@@ -186,6 +188,10 @@ PooledHttpClient::PooledHttpClient(const HttpClientOptions& options)
   host_ = uri.getHost();
   port_ = uri.getPort();
   path_prefix_ = uri.getPathEtc();
+  // As Host carries it: an IPv6 literal in brackets, the port unless the scheme's default.
+  host_header_ = host_.find(':') == std::string::npos ? host_ : "[" + host_ + "]";
+  if (port_ != (uri.getScheme() == "https" ? 443 : 80)) host_header_ += ":" + std::to_string(port_);
+  where_ = host_ + ":" + std::to_string(port_);
   while (!path_prefix_.empty() && path_prefix_.back() == '/') path_prefix_.pop_back();
   if (uri.getScheme() == "https") {
     tls_ = make_client_context(options.tls, host_);
@@ -277,28 +283,14 @@ Failure failure_for(Phase phase, const std::exception& error, CallContext& conte
   if (phase == Phase::kConnect) return Failure::Of(FailureKind::kConnectFailed, std::move(detail));
   if (dynamic_cast<const Poco::TimeoutException*>(&error))
     return Failure::Timeout(std::move(detail));
-  // Not HTTP: a malformed status line, header or chunk size.
-  if (dynamic_cast<const Poco::Net::MessageException*>(&error) ||
-      dynamic_cast<const Poco::DataException*>(&error)) {
-    return Failure::Of(FailureKind::kBadResponse, std::move(detail));
-  }
   return Failure::Of(FailureKind::kUnavailable, std::move(detail));
-}
-
-// What an istream/ostream reports when Poco's stream buffer failed: the session kept the
-// original exception.
-const std::exception& original_error(const std::exception& error,
-                                     Poco::Net::HTTPClientSession& session) {
-  if (dynamic_cast<const Poco::Exception*>(&error)) return error;
-  if (const Poco::Exception* network = session.networkException()) return *network;
-  return error;
 }
 
 }  // namespace
 
 std::optional<Failure> PooledHttpClient::connect(CallContext& context, InFlightCall& call,
                                                  HttpConnectionPool::Lease& lease) {
-  std::string where = host_ + ":" + std::to_string(port_);
+  const std::string& where = where_;
   Phase phase = Phase::kConnect;
   try {
     Poco::Net::SocketAddress address(host_, port_);
@@ -327,7 +319,6 @@ std::optional<Failure> PooledHttpClient::connect(CallContext& context, InFlightC
         return failure_for(phase, e, context, call, where);  // while `verify` holds the reason
       }
     }
-    lease.connection()->start_session();
     return std::nullopt;
   } catch (const std::exception& e) {
     return failure_for(phase, e, context, call, where);
@@ -340,105 +331,172 @@ Outcome<HttpResponse> PooledHttpClient::exchange_once(const HttpRequest& request
                                                       HttpConnectionPool::Lease& lease,
                                                       bool& retryable) {
   retryable = false;
-  std::string where = host_ + ":" + std::to_string(port_);
   Poco::Net::StreamSocket& socket = connection.socket();
-  Poco::Net::HTTPClientSession& session = connection.session();
   if (!call.attach(socket.impl()->sockfd())) return context.interruption();
   const auto deadline = context.deadline();
   Phase phase = Phase::kSend;
+  std::size_t received = 0;  // bytes of the answer so far, heads included
   try {
     if (Clock::now() >= deadline)
-      return Failure::Timeout(where + ": deadline passed before sending");
+      return Failure::Timeout(where_ + ": deadline passed before sending");
     socket.setSendTimeout(timespan_until(deadline));
     socket.setReceiveTimeout(timespan_until(deadline));
 
-    Poco::Net::HTTPRequest out_head(request.method, path_prefix_ + request.target,
-                                    Poco::Net::HTTPMessage::HTTP_1_1);
-    out_head.setHost(host_, port_);
-    out_head.setKeepAlive(true);
-    for (const auto& [name, value] : request.headers) out_head.add(name, value);
-    if (!context.request_id().empty())
-      out_head.set("X-Request-Id", std::string(context.request_id()));
-    add_trace_headers(context, request, out_head);
+    // The head, with a small body after it: one send.
+    const bool body_inline = request.body.size() <= kInlineBody;
+    std::string out;
+    out.reserve(256 + request.target.size() + (body_inline ? request.body.size() : 0));
+    wire::append_request_line(out, request.method, path_prefix_, request.target);
+    wire::append_header(out, "Host", host_header_);
+    for (const auto& [name, value] : request.headers) wire::append_header(out, name, value);
+    if (!context.request_id().empty()) {
+      wire::append_header(out, "X-Request-Id", context.request_id());
+    }
+    add_trace_headers(context, request, out);
     if (!options_.deadline_header.empty()) {
-      out_head.set(options_.deadline_header, std::to_string(context.time_left().count()));
+      wire::append_header(out, options_.deadline_header,
+                          std::to_string(context.time_left().count()));
     }
     if (!request.body.empty() || sends_body(request.method)) {
-      out_head.setContentLength64(static_cast<Poco::Int64>(request.body.size()));
+      wire::append_header(out, "Content-Length", std::to_string(request.body.size()));
     }
-
-    // Poco reconnects a closed session by itself: never start a blocking step once cancelled.
+    out += "\r\n";
+    if (body_inline) out += request.body;
     if (call.cancelled()) return context.interruption();
-    std::ostream& out = session.sendRequest(out_head);
-    out.exceptions(std::ios::badbit);
-    out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
-    out.flush();
+    send_all(socket, out);
+    if (!body_inline) send_all(socket, request.body);
+
+    // Each receive is bounded by the time left (the first by the timeout set above), so a
+    // server that trickles bytes cannot hold the call past its deadline. 0: the peer closed, or
+    // the canceller shut the socket down.
+    bool timeout_fresh = true;
+    auto receive = [&](char* data, std::size_t size) -> std::size_t {
+      if (call.cancelled()) return 0;
+      if (!timeout_fresh) {
+        if (Clock::now() >= deadline) throw Poco::TimeoutException("deadline passed");
+        socket.setReceiveTimeout(timespan_until(deadline));
+      }
+      timeout_fresh = false;
+      const int n =
+          socket.receiveBytes(data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
+      received += static_cast<std::size_t>(std::max(n, 0));
+      return static_cast<std::size_t>(std::max(n, 0));
+    };
+    auto closed = [&](const std::string& what) -> Outcome<HttpResponse> {
+      if (call.cancelled()) return context.interruption();
+      return Failure::Of(FailureKind::kUnavailable, where_ + ": connection closed " + what);
+    };
 
     phase = Phase::kReceiveHead;
-    if (call.cancelled()) return context.interruption();
-    Poco::Net::HTTPResponse in_head;
-    std::istream& in = session.receiveResponse(in_head);
-    in.exceptions(std::ios::badbit);
+    std::array<char, 16384> buffer;
+    std::string pending;  // received and not yet consumed: a head, then the start of the body
+    wire::ResponseHead head;
+    for (std::size_t scanned = 0;;) {
+      if (auto end = wire::find_head_end(pending, scanned)) {
+        if (auto problem =
+                wire::parse_response_head(std::string_view(pending).substr(0, *end), head))
+          return Failure::Of(FailureKind::kBadResponse, where_ + ": " + *problem);
+        pending.erase(0, *end);
+        scanned = 0;
+        if (head.status == 101)
+          return Failure::Of(FailureKind::kBadResponse,
+                             where_ + ": 101 to a request not upgrading");
+        if (head.status >= 200) break;
+        continue;  // 100 Continue, 103 Early Hints: the answer follows
+      }
+      if (pending.size() > wire::kMaxHeadBytes) {
+        return Failure::Of(
+            FailureKind::kBadResponse,
+            where_ + ": a response head above " + std::to_string(wire::kMaxHeadBytes) + " bytes");
+      }
+      const std::size_t n = receive(buffer.data(), buffer.size());
+      if (n == 0) {
+        if (call.cancelled()) return context.interruption();
+        if (received > 0) return closed("inside the response head");
+        // A reused connection the server had closed: the request never reached it.
+        retryable =
+            connection.reused() && is_idempotent_method(request.method) && Clock::now() < deadline;
+        if (tls_ && !connection.reused()) {
+          // A refused client certificate (TLS 1.3) can look like this: see failure_for.
+          return Failure::Of(FailureKind::kTlsHandshakeFailed,
+                             where_ + ": the server closed a new TLS connection before answering");
+        }
+        return closed("before any answer");
+      }
+      pending.append(buffer.data(), n);
+    }
 
     phase = Phase::kReceiveBody;
-    const int status = static_cast<int>(in_head.getStatus());
-    const bool body_expected =
-        request.method != "HEAD" && status >= 200 && status != 204 && status != 304;
-    if (body_expected && in_head.hasContentLength() &&
-        static_cast<std::uint64_t>(in_head.getContentLength64()) > options_.max_response) {
-      return Failure::Of(FailureKind::kTooLarge, where + ": Content-Length " +
-                                                     std::to_string(in_head.getContentLength64()) +
-                                                     " above max_response " +
+    const bool body_expected = request.method != "HEAD" && head.status != 204 && head.status != 304;
+    auto too_large = [&](const std::string& what) -> Outcome<HttpResponse> {
+      return Failure::Of(FailureKind::kTooLarge, where_ + ": " + what + " above max_response " +
                                                      std::to_string(options_.max_response));
-    }
-
+    };
     HttpResponse response;
-    std::array<char, 16384> buffer;
-    for (;;) {
-      if (call.cancelled()) return context.interruption();
-      if (Clock::now() >= deadline)
-        return Failure::Timeout(where + ": deadline passed while reading the body");
-      // One receive per round (peek fills the buffer at most once), each bounded by the time
-      // left, so a server that trickles bytes cannot hold the call past its deadline.
-      socket.setReceiveTimeout(timespan_until(deadline));
-      if (in.peek() == std::char_traits<char>::eof()) break;
-      std::streamsize n = in.readsome(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      if (response.body.size() + static_cast<std::size_t>(n) > options_.max_response) {
-        return Failure::Of(FailureKind::kTooLarge, where + ": body above max_response " +
-                                                       std::to_string(options_.max_response));
+    std::size_t extra = 0;  // bytes after the end of the response: the connection is not reused
+    if (!body_expected) {
+      extra = pending.size();
+    } else if (head.content_length) {
+      const std::uint64_t length = *head.content_length;
+      if (length > options_.max_response)
+        return too_large("Content-Length " + std::to_string(length));
+      const std::size_t first = std::min<std::size_t>(pending.size(), length);
+      extra = pending.size() - first;
+      response.body.resize(length);
+      std::memcpy(response.body.data(), pending.data(), first);
+      for (std::size_t filled = first; filled < length;) {
+        const std::size_t n = receive(response.body.data() + filled, length - filled);
+        if (n == 0) {
+          return closed("after " + std::to_string(filled) + " of " + std::to_string(length) +
+                        " bytes");
+        }
+        filled += n;
       }
-      response.body.append(buffer.data(), static_cast<std::size_t>(n));
-    }
-    // A socket shut down by the canceller reads as a clean end of stream.
-    if (call.cancelled()) return context.interruption();
-    if (body_expected && in_head.hasContentLength() &&
-        response.body.size() < static_cast<std::uint64_t>(in_head.getContentLength64())) {
-      return Failure::Of(FailureKind::kUnavailable,
-                         where + ": connection closed after " +
-                             std::to_string(response.body.size()) + " of " +
-                             std::to_string(in_head.getContentLength64()) + " bytes");
+    } else if (head.chunked) {
+      wire::ChunkedDecoder decoder;
+      std::string_view input = pending;
+      for (;;) {
+        std::size_t used = 0;
+        const auto result = decoder.feed(input, used, response.body);
+        if (response.body.size() > options_.max_response) return too_large("chunked body");
+        if (result == wire::ChunkedDecoder::Result::kError)
+          return Failure::Of(FailureKind::kBadResponse, where_ + ": " + decoder.error());
+        if (result == wire::ChunkedDecoder::Result::kDone) {
+          extra = input.size() - used;
+          break;
+        }
+        const std::size_t n = receive(buffer.data(), buffer.size());
+        if (n == 0) return closed("inside a chunked body");
+        input = std::string_view(buffer.data(), n);
+      }
+    } else {
+      // No length: the body ends when the server closes the connection.
+      response.body = std::move(pending);
+      for (;;) {
+        if (response.body.size() > options_.max_response) return too_large("body");
+        const std::size_t n = receive(buffer.data(), buffer.size());
+        if (n == 0) break;
+        response.body.append(buffer.data(), n);
+      }
+      if (call.cancelled()) return context.interruption();
+      head.keep_alive = false;
     }
 
-    response.status = status;
-    response.content_type = in_head.getContentType();
-    for (const auto& [name, value] : in_head) response.headers.emplace_back(name, value);
-    // Reusable only when the end of this response is known without the connection closing.
-    const bool delimited =
-        !body_expected || in_head.hasContentLength() || in_head.getChunkedTransferEncoding();
-    if (in_head.getKeepAlive() && delimited) lease.keep();
+    response.status = head.status;
+    response.content_type = std::move(head.content_type);
+    response.headers = std::move(head.headers);
+    if (head.keep_alive && extra == 0) lease.keep();
     return response;
-  } catch (const std::exception& raw) {
-    const std::exception& error = original_error(raw, session);
+  } catch (const std::exception& error) {
     const bool closed_by_peer =
-        dynamic_cast<const Poco::Net::NoMessageException*>(&error) ||
-        dynamic_cast<const Poco::Net::ConnectionResetException*>(&error) ||
-        dynamic_cast<const Poco::Net::ConnectionAbortedException*>(&error) ||
-        (phase == Phase::kSend && dynamic_cast<const Poco::IOException*>(&error) &&
-         !dynamic_cast<const Poco::TimeoutException*>(&error));
-    retryable = connection.reused() && phase != Phase::kReceiveBody && closed_by_peer &&
-                is_idempotent_method(request.method) && !call.cancelled() &&
-                Clock::now() < deadline;
-    return failure_for(phase, error, context, call, where, tls_ && !connection.reused());
+        received == 0 && phase != Phase::kReceiveBody &&
+        (dynamic_cast<const Poco::Net::ConnectionResetException*>(&error) ||
+         dynamic_cast<const Poco::Net::ConnectionAbortedException*>(&error) ||
+         (phase == Phase::kSend && dynamic_cast<const Poco::IOException*>(&error) &&
+          !dynamic_cast<const Poco::TimeoutException*>(&error)));
+    retryable = connection.reused() && closed_by_peer && is_idempotent_method(request.method) &&
+                !call.cancelled() && Clock::now() < deadline;
+    return failure_for(phase, error, context, call, where_, tls_ && !connection.reused());
   }
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// The engine's HTTP/1.1 client for one downstream (mosaic::HttpClient), on Poco sessions kept
-// in a keep-alive pool. A call never outlives its deadline by much and stops for real when it is
-// cancelled: the cancel callback shuts the socket down, and that socket is never reused.
+// The engine's HTTP/1.1 client for one downstream (mosaic::HttpClient): Poco sockets (plain or
+// TLS) kept in a keep-alive pool, and the protocol written and parsed by downstream/http_wire. A
+// call never outlives its deadline by much and stops for real when it is cancelled: the cancel
+// callback shuts the socket down, and that socket is never reused.
 //
 // Failure mapping (statuses are not failures here):
 //   deadline passed (waiting for a slot, connecting, sending or reading)  -> timeout
@@ -59,6 +60,8 @@ class PooledHttpClient final : public mosaic::HttpClient {
   std::string host_;
   std::uint16_t port_ = 80;
   std::string path_prefix_;      // from base_url, without a trailing '/'
+  std::string host_header_;      // the Host header's value
+  std::string where_;            // host:port, for failure messages
   Poco::Net::Context::Ptr tls_;  // https only
   std::string tls_peer_name_;
   HttpConnectionPool pool_;

@@ -15,19 +15,10 @@ HttpConnection::HttpConnection(Poco::Net::StreamSocket socket,
 
 HttpConnection::~HttpConnection() {
   try {
-    session_.reset();
     socket_.close();
   } catch (...) {  // closing never reports anything useful here
   }
   open_counter_.fetch_sub(1, std::memory_order_relaxed);
-}
-
-void HttpConnection::start_session() {
-  // A session over an already connected socket with no host set never reconnects by itself:
-  // Poco reconnects only when it knows a host, so a shut-down socket fails instead of being
-  // silently replaced by a new blocking connect.
-  session_ = std::make_unique<Poco::Net::HTTPClientSession>(socket_);
-  session_->setKeepAlive(true);
 }
 
 bool HttpConnection::stale() {

@@ -4,7 +4,7 @@
 // slot waits until one is returned, its deadline passes, or it is woken because it was cancelled.
 // Connections are handed back only after a call that read a whole response; anything else
 // discards them.
-#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 
 #include <atomic>
@@ -22,7 +22,7 @@ namespace mosaic::downstream {
 
 class HttpConnectionPool;
 
-// One open socket and the HTTP session on it. Closing (destruction) is counted by the pool.
+// One open socket to the downstream. Closing (destruction) is counted by the pool.
 class HttpConnection {
  public:
   HttpConnection(Poco::Net::StreamSocket socket, std::atomic<std::size_t>& open_counter);
@@ -31,9 +31,6 @@ class HttpConnection {
   HttpConnection& operator=(const HttpConnection&) = delete;
 
   Poco::Net::StreamSocket& socket() { return socket_; }
-  // Created once the socket is connected.
-  Poco::Net::HTTPClientSession& session() { return *session_; }
-  void start_session();
 
   // True when the peer closed (or sent something unasked) while the connection was idle.
   bool stale();
@@ -44,7 +41,6 @@ class HttpConnection {
  private:
   friend class HttpConnectionPool;
   Poco::Net::StreamSocket socket_;
-  std::unique_ptr<Poco::Net::HTTPClientSession> session_;
   std::atomic<std::size_t>& open_counter_;
   Clock::time_point idle_since_{};
   std::size_t uses_ = 0;

@@ -74,6 +74,7 @@ class TestHttpServer {
     kSlowBody,          // headers with Content-Length, then the body one byte per `interval`
     kResetMidBody,      // headers with Content-Length body.size()*100, part of the body, TCP RST
     kGarbage,           // the body bytes as is (not HTTP), then close
+    kRaw,               // the body bytes as is (a hand-written answer), then the next request
     kCloseWithoutReply  // close right after reading the request
   };
   struct Reply {
@@ -412,6 +413,8 @@ class TestHttpServer {
       case Behavior::kGarbage:
         send_all(socket, reply.body);
         return After::kServerClose;
+      case Behavior::kRaw:
+        return send_all(socket, reply.body) ? After::kKeepOpen : After::kClientClosed;
       case Behavior::kCloseWithoutReply:
         return After::kServerClose;
       case Behavior::kRespond:
