@@ -20,7 +20,7 @@ SERVER_CPU=${SERVER_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 
 need_tools
-build_release
+build_release mosaicd mock
 g++ -O2 -std=c++20 -o "$WORK/loadgen" "$BENCH_DIR/loadgen.cpp" -lPocoNet -lPocoFoundation -lpthread
 
 for mode in $MODES; do

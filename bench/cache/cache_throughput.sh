@@ -20,7 +20,7 @@ LOAD_CPU=${LOAD_CPU:-0}
 export USERS=${USERS:-100}
 
 need_tools
-build_release
+build_release mosaicd mock
 
 mc_port=$(free_port)
 start_memcached "$mc_port" "$LOAD_CPU"

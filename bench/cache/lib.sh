@@ -1,10 +1,13 @@
 # Shared by the cache benchmarks: a Release build, mosaicd and memcached processes on loopback
-# ports, wrk runs and their numbers. Sourced, not run.
+# ports, wrk runs and their numbers. Sourced, not run. build_release and free_port come from
+# bench/common.sh.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH_DIR/../.." && pwd)"
 BUILD="${MOSAIC_BENCH_BUILD:-$ROOT/build-bench-cache}"
+# shellcheck source=../common.sh
+source "$BENCH_DIR/../common.sh"
 WORK="$(mktemp -d /tmp/mosaic-cache-bench.XXXXXX)"
 PIDS=()
 
@@ -24,21 +27,6 @@ need_tools() {
   for tool in wrk taskset memcached curl python3 g++; do
     command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install -y wrk util-linux memcached curl python3 g++)" >&2; exit 1; }
   done
-}
-
-build_release() {
-  if [ ! -x "$BUILD/bin/mosaicd" ] || [ -z "${MOSAIC_BENCH_NO_BUILD:-}" ]; then
-    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DMOSAIC_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$BUILD" -j2 --target mosaicd mock >/dev/null
-  fi
-}
-
-free_port() {
-  local p
-  for p in $(shuf -i 20000-60000 -n 50); do
-    if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
 }
 
 # start_memcached PORT CPUS -> pid in MEMCACHED_PID

@@ -29,6 +29,8 @@ set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH_DIR/../.." && pwd)"
 BUILD="${MOSAIC_BENCH_BUILD:-$ROOT/build-bench-faults}"
+# shellcheck source=../common.sh
+source "$BENCH_DIR/../common.sh"  # build_release, free_port
 WORK="$(mktemp -d /tmp/mosaic-fault-bench.XXXXXX)"
 SECS=${SECS:-10}
 ROUNDS=${ROUNDS:-3}
@@ -56,18 +58,7 @@ for tool in nginx wrk taskset curl; do
 done
 [ -f "$ECHO_MODULE" ] || { echo "no echo module at $ECHO_MODULE (apt-get install -y libnginx-mod-http-echo)" >&2; exit 1; }
 
-if [ ! -x "$BUILD/bin/mosaicd" ] || [ -z "${MOSAIC_BENCH_NO_BUILD:-}" ]; then
-  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DMOSAIC_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$BUILD" -j2 --target mosaicd http >/dev/null
-fi
-
-free_port() {
-  local p
-  for p in $(shuf -i 20000-60000 -n 50); do
-    if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
+build_release mosaicd http
 
 wait_for() {  # URL: until it answers at all
   for _ in $(seq 1 100); do

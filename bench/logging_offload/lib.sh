@@ -1,10 +1,13 @@
 # Shared by the logging and offload benchmarks: a Release build, mosaicd processes on loopback
-# ports, wrk runs and their numbers. Sourced, not run.
+# ports, wrk runs and their numbers. Sourced, not run. build_release and free_port come from
+# bench/common.sh.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH_DIR/../.." && pwd)"
 BUILD="${MOSAIC_BENCH_BUILD:-$ROOT/build-bench}"
+# shellcheck source=../common.sh
+source "$BENCH_DIR/../common.sh"
 WORK="$(mktemp -d /tmp/mosaic-bench.XXXXXX)"
 PIDS=()
 # The machine may be shared (builds, other benchmarks): as root, the benchmark's own processes
@@ -27,22 +30,6 @@ trap 'exit 130' INT TERM  # so that cleanup runs when the run is interrupted
 need_tools() {
   command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
   command -v taskset >/dev/null || { echo "taskset is missing: apt-get install -y util-linux" >&2; exit 1; }
-}
-
-build_release() {
-  if [ ! -x "$BUILD/bin/mosaicd" ] || [ -z "${MOSAIC_BENCH_NO_BUILD:-}" ]; then
-    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DMOSAIC_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$BUILD" -j2 --target mosaicd mock >/dev/null
-  fi
-}
-
-# A free loopback port (taken from the kernel and released).
-free_port() {
-  local p
-  for p in $(shuf -i 20000-60000 -n 50); do
-    if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
 }
 
 # write_config NAME PORT "LOGGING" "OFFLOAD" -> path of a mosaic.yaml in $WORK/NAME

@@ -23,7 +23,7 @@ SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
 
 need_tools
-build_release
+build_release mosaicd mock
 
 port_on=$(free_port)
 port_off=$(free_port)

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # Shared by bench/run.sh and bench/profile.sh: the Release build, the suite's nginx (downstream and
 # proxy), memcached and one mosaicd per scenario on loopback, and wrk runs over them. Sourced, not
-# run. The generic helpers (free_port, start_memcached, wrk number parsing, median, cleanup of
-# PIDS on exit) come from bench/cache/lib.sh.
+# run. The generic helpers (start_memcached, wrk number parsing, median, cleanup of PIDS on exit,
+# and free_port from bench/common.sh) come from bench/cache/lib.sh.
 MOSAIC_BENCH_BUILD=${MOSAIC_BENCH_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build-release}
 # shellcheck source=../cache/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../cache/lib.sh"
@@ -90,15 +90,10 @@ start_downstream() {
   DOWNSTREAM_PORT=$(free_port)
   fill "$SUITE_DIR/nginx.conf" "$WORK/nginx/downstream.conf" "ECHO_MODULE=$ECHO_MODULE" \
     "WORK=$WORK" "PORT=$DOWNSTREAM_PORT"
-  "${PIN_LOAD[@]}" nginx -p "$WORK/nginx" -c "$WORK/nginx/downstream.conf" 2>>"$WORK/nginx/stderr" &
-  DOWNSTREAM_PID=$!
-  PIDS+=("$DOWNSTREAM_PID")
-  wait_until_answers "http://127.0.0.1:$DOWNSTREAM_PORT/profile/1" || {
-    echo "nginx (downstream) did not start:" >&2
-    cat "$WORK/nginx/stderr" "$WORK/nginx/downstream.error.log" >&2
-    exit 1
-  }
-  DOWNSTREAM_WORKER=$(nginx_worker_of "$DOWNSTREAM_PID")
+  start_nginx downstream "$DOWNSTREAM_PORT" "${PIN_LOAD[@]}"
+  # shellcheck disable=SC2034  # an output, like DOWNSTREAM_WORKER
+  DOWNSTREAM_PID=$NGINX_PID
+  DOWNSTREAM_WORKER=$NGINX_WORKER
 }
 
 # nginx as a reverse proxy in front of the downstream. -> PROXY_PORT, PROXY_PID, PROXY_WORKER
@@ -106,15 +101,26 @@ start_proxy() {
   PROXY_PORT=$(free_port)
   fill "$SUITE_DIR/nginx-proxy.conf" "$WORK/nginx/proxy.conf" "WORK=$WORK" "PORT=$PROXY_PORT" \
     "DOWNSTREAM_PORT=$DOWNSTREAM_PORT"
-  "${PIN_SERVER[@]}" nginx -p "$WORK/nginx" -c "$WORK/nginx/proxy.conf" 2>>"$WORK/nginx/stderr" &
-  PROXY_PID=$!
-  PIDS+=("$PROXY_PID")
-  wait_until_answers "http://127.0.0.1:$PROXY_PORT/profile/1" || {
-    echo "nginx (proxy) did not start:" >&2
-    cat "$WORK/nginx/stderr" "$WORK/nginx/proxy.error.log" >&2
+  start_nginx proxy "$PROXY_PORT" "${PIN_SERVER[@]}"
+  # shellcheck disable=SC2034  # an output, like PROXY_WORKER
+  PROXY_PID=$NGINX_PID
+  PROXY_WORKER=$NGINX_WORKER
+}
+
+# start_nginx NAME PORT [PIN...]: nginx on $WORK/nginx/NAME.conf (its error log NAME.error.log),
+# under PIN (taskset and its cpus) if given, until PORT answers. -> NGINX_PID (master), NGINX_WORKER
+start_nginx() {
+  local name=$1 port=$2
+  shift 2
+  "$@" nginx -p "$WORK/nginx" -c "$WORK/nginx/$name.conf" 2>>"$WORK/nginx/stderr" &
+  NGINX_PID=$!
+  PIDS+=("$NGINX_PID")
+  wait_until_answers "http://127.0.0.1:$port/profile/1" || {
+    echo "nginx ($name) did not start:" >&2
+    cat "$WORK/nginx/stderr" "$WORK/nginx/$name.error.log" >&2
     exit 1
   }
-  PROXY_WORKER=$(nginx_worker_of "$PROXY_PID")
+  NGINX_WORKER=$(nginx_worker_of "$NGINX_PID")
 }
 
 # write_mosaic_config NAME PIPELINE_FILE PORT ADMIN_PORT -> path of $WORK/mosaicd-NAME/mosaic.yaml

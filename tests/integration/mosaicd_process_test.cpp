@@ -104,50 +104,64 @@ TEST(MosaicctlValidate, ExitCodesAndMessages) {
       << failed.err;
 }
 
-TEST(MosaicdProcess, SigtermLetsRequestsInFlightFinishThenExitsZero) {
-  // A fixed free port: take one from the kernel, release it, hand it to mosaicd.
-  std::uint16_t port = 0;
-  {
-    Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
-    port = probe.address().port();
+// A fixed free port: one taken from the kernel and released, to hand to mosaicd.
+std::uint16_t free_port() {
+  Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
+  return probe.address().port();
+}
+
+// mosaicd serving kPipeline (a 300 ms mock call) on a fixed free port, its stderr on a pipe that
+// stays open as long as this lives: what it writes while draining must not meet a closed pipe.
+class MosaicdOnAPort {
+ public:
+  MosaicdOnAPort()
+      : port_(free_port()),
+        handle_(Poco::Process::launch(MOSAICD_PATH, {"--config", write_config(dir_, port_)},
+                                      nullptr, nullptr, &err_pipe_)) {
+    std::getline(err_, first_line_);  // "mosaicd listening" once it serves
   }
-  TempFolder dir;
-  dir.write("p.yaml", kPipeline);
-  const std::string config = dir.write("mosaic.yaml", mock_config(MOSAIC_PLUGIN_DIR, "mock", port));
-  Poco::Pipe err_pipe;
-  Poco::ProcessHandle handle =
-      Poco::Process::launch(MOSAICD_PATH, {"--config", config}, nullptr, nullptr, &err_pipe);
-  Poco::PipeInputStream err(err_pipe);
-  std::string first_line;
-  std::getline(err, first_line);  // "mosaicd listening"
-  ASSERT_NE(first_line.find("mosaicd listening"), std::string::npos) << first_line;
+
+  std::uint16_t port() const { return port_; }
+  const std::string& first_line() const { return first_line_; }
+  Poco::ProcessHandle::PID id() const { return handle_.id(); }
+  int wait() const { return handle_.wait(); }
+
+ private:
+  static std::string write_config(const TempFolder& dir, std::uint16_t port) {
+    dir.write("p.yaml", kPipeline);
+    return dir.write("mosaic.yaml", mock_config(MOSAIC_PLUGIN_DIR, "mock", port));
+  }
+
+  // In this order: the config is written before mosaicd starts, and the pipe exists for it.
+  TempFolder dir_;
+  std::uint16_t port_;
+  Poco::Pipe err_pipe_;
+  Poco::ProcessHandle handle_;
+  Poco::PipeInputStream err_{err_pipe_};
+  std::string first_line_;
+};
+
+TEST(MosaicdProcess, SigtermLetsRequestsInFlightFinishThenExitsZero) {
+  MosaicdOnAPort mosaicd;
+  ASSERT_NE(mosaicd.first_line().find("mosaicd listening"), std::string::npos)
+      << mosaicd.first_line();
+  const std::uint16_t port = mosaicd.port();
 
   auto in_flight =
       std::async(std::launch::async, [port] { return http_call(port, "GET", "/slow"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ::kill(handle.id(), SIGTERM);
+  ::kill(mosaicd.id(), SIGTERM);
   auto reply = in_flight.get();
   EXPECT_EQ(reply.status, 200);  // the 300 ms request started before SIGTERM completes
-  EXPECT_EQ(handle.wait(), 0);
+  EXPECT_EQ(mosaicd.wait(), 0);
   EXPECT_THROW(http_call(port, "GET", "/slow"), Poco::Net::ConnectionRefusedException);
 }
 
 TEST(MosaicdProcess, SigtermUnderLoadFinishesEveryRequestInFlightAndExitsZeroWithinTheDrainBound) {
-  std::uint16_t port = 0;
-  {
-    Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
-    port = probe.address().port();
-  }
-  TempFolder dir;
-  dir.write("p.yaml", kPipeline);
-  const std::string config = dir.write("mosaic.yaml", mock_config(MOSAIC_PLUGIN_DIR, "mock", port));
-  Poco::Pipe err_pipe;
-  Poco::ProcessHandle handle =
-      Poco::Process::launch(MOSAICD_PATH, {"--config", config}, nullptr, nullptr, &err_pipe);
-  Poco::PipeInputStream err(err_pipe);
-  std::string first_line;
-  std::getline(err, first_line);
-  ASSERT_NE(first_line.find("mosaicd listening"), std::string::npos) << first_line;
+  MosaicdOnAPort mosaicd;
+  ASSERT_NE(mosaicd.first_line().find("mosaicd listening"), std::string::npos)
+      << mosaicd.first_line();
+  const std::uint16_t port = mosaicd.port();
 
   // 24 clients each keep one 300 ms request going; SIGTERM lands while all are in flight.
   constexpr int kClients = 24;
@@ -158,9 +172,9 @@ TEST(MosaicdProcess, SigtermUnderLoadFinishesEveryRequestInFlightAndExitsZeroWit
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(120));
   const auto signalled = std::chrono::steady_clock::now();
-  ::kill(handle.id(), SIGTERM);
+  ::kill(mosaicd.id(), SIGTERM);
   for (auto& reply : in_flight) EXPECT_EQ(reply.get().status, 200);  // none dropped
-  EXPECT_EQ(handle.wait(), 0);
+  EXPECT_EQ(mosaicd.wait(), 0);
   EXPECT_LT(ms_since(signalled), 10000);  // server.drain_timeout (default 10 s)
   EXPECT_THROW(http_call(port, "GET", "/slow"), Poco::Net::ConnectionRefusedException);
 }

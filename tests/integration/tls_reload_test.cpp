@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "engine_harness.hpp"
+#include "tls_test_pipeline.hpp"
 #include "tls_test_server.hpp"
 
 namespace mosaic::testing {
@@ -23,42 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::map<std::string, std::string> kPipeline = {
-    {"p.yaml",
-     "endpoint: GET /secure\nsteps:\n  a: { call: svc, class: critical, with: { path: \"/json\" } "
-     "}\n"}};
-
-std::string downstream(const std::string& base_url, const std::string& ca_file) {
-  return "  svc:\n    plugin: http\n    config:\n      base_url: \"" + base_url +
-         "\"\n      tls: { ca_file: \"" + ca_file + "\" }\n";
-}
-
 void replace_file(const std::string& from, const std::string& to) {
   fs::copy_file(from, to, fs::copy_options::overwrite_existing);
-}
-
-// What a client connecting to the listener now is shown.
-struct Presented {
-  int status = 0;
-  std::string common_name;
-  std::string serial;
-};
-
-// A new connection (a new context: no session to resume). With `ca_file`, the certificate is
-// verified against it and a refusal throws; without, any certificate is accepted and inspected.
-Presented fetch_over_tls(std::uint16_t port, const std::string& ca_file = {}) {
-  Poco::Net::Context::Ptr context = new Poco::Net::Context(
-      Poco::Net::Context::TLS_CLIENT_USE, ca_file,
-      ca_file.empty() ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_RELAXED);
-  Poco::Net::HTTPSClientSession session("127.0.0.1", port, context);
-  session.setTimeout(Poco::Timespan(10, 0));
-  Poco::Net::HTTPRequest request("GET", "/secure", Poco::Net::HTTPMessage::HTTP_1_1);
-  session.sendRequest(request);
-  Poco::Net::HTTPResponse response;
-  std::string body;
-  Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
-  const Poco::Net::X509Certificate cert = session.serverCertificate();
-  return {static_cast<int>(response.getStatus()), cert.commonName(), cert.serialNumber()};
 }
 
 std::string serial_of(const std::string& pem_file) {
@@ -79,7 +46,7 @@ class ListenerRenewal : public ::testing::Test {
     backend_ = std::make_unique<TlsTestServer>(
         TlsTestServer::Options{certs_.file("server.pem"), certs_.file("server.key"), ""});
     engine_ = std::make_unique<EngineUnderTest>(
-        downstream(backend_->base_url(), certs_.file("ca.pem")), kPipeline,
+        https_downstream(backend_->base_url(), certs_.file("ca.pem")), kSecurePipeline,
         "admin: { listen: 127.0.0.1:0 }\n",
         "server: { listen: 127.0.0.1:0, threads: 8, tls: { cert_file: \"" + listener_pem() +
             "\", key_file: \"" + listener_key() + "\" } }\n");
@@ -96,7 +63,7 @@ class ListenerRenewal : public ::testing::Test {
 
 TEST_F(ListenerRenewal, NewConnectionsGetTheRenewedCertificateAfterReload) {
   const std::string old_serial = serial_of(listener_pem());
-  Presented first = fetch_over_tls(port(), certs_.file("ca.pem"));
+  HttpsReply first = fetch_over_tls(port(), certs_.file("ca.pem"));
   EXPECT_EQ(first.status, 200);
   EXPECT_EQ(first.common_name, "127.0.0.1");
   EXPECT_EQ(first.serial, old_serial);
@@ -126,7 +93,7 @@ TEST_F(ListenerRenewal, NewConnectionsGetTheRenewedCertificateAfterReload) {
 
   auto reloaded = engine_->admin("POST", "/reload");
   ASSERT_EQ(reloaded.status, 200) << reloaded.body;
-  Presented after = fetch_over_tls(port(), certs_.file("new-ca.pem"));  // verified by the new CA
+  HttpsReply after = fetch_over_tls(port(), certs_.file("new-ca.pem"));  // verified by the new CA
   EXPECT_EQ(after.status, 200);
   EXPECT_EQ(after.common_name, "mosaic-renewed");
   EXPECT_EQ(after.serial, serial_of(certs_.file("renewed.pem")));
@@ -154,7 +121,7 @@ TEST_F(ListenerRenewal, UnusableRenewedFilesRefuseTheReloadAndTheOldCertificateS
   EXPECT_EQ(refused.status, 422) << refused.body;
   EXPECT_NE(refused.body.find("cannot read key_file '" + listener_key() + "'"), std::string::npos)
       << refused.body;
-  Presented still = fetch_over_tls(port(), certs_.file("ca.pem"));
+  HttpsReply still = fetch_over_tls(port(), certs_.file("ca.pem"));
   EXPECT_EQ(still.status, 200);
   EXPECT_EQ(still.serial, old_serial);
 
@@ -197,8 +164,8 @@ TEST_F(ListenerRenewal, MovingTheFilesStillNeedsARestart) {
 TEST_F(ListenerRenewal, AClientThatNeverSendsItsHelloIsClosedAtTheHeaderDeadline) {
   // The handshake runs on the connection's thread, at its first read, under the header deadline:
   // a client that connects and stays silent holds that thread no longer than header_timeout.
-  EngineUnderTest engine(downstream(backend_->base_url(), certs_.file("ca.pem")), kPipeline,
-                         "admin: { listen: 127.0.0.1:0 }\n",
+  EngineUnderTest engine(https_downstream(backend_->base_url(), certs_.file("ca.pem")),
+                         kSecurePipeline, "admin: { listen: 127.0.0.1:0 }\n",
                          "server: { listen: 127.0.0.1:0, threads: 4, header_timeout: 300ms, "
                          "tls: { cert_file: \"" +
                              listener_pem() + "\", key_file: \"" + listener_key() + "\" } }\n");
@@ -227,7 +194,7 @@ TEST(DownstreamRenewal, ARewrittenCaFileIsTrustedAfterReload) {
   auto server = std::make_unique<TlsTestServer>(
       TlsTestServer::Options{certs.file("server.pem"), certs.file("server.key"), ""});
   const std::uint16_t port = server->port();
-  EngineUnderTest engine(downstream(server->base_url(), trusted), kPipeline);
+  EngineUnderTest engine(https_downstream(server->base_url(), trusted), kSecurePipeline);
   ASSERT_EQ(engine.get("/secure").status, 200);
 
   // A reload while the CA file is missing is refused with its path; the running pool serves on.

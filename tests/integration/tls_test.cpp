@@ -1,32 +1,22 @@
 // TLS through the whole engine: a pipeline over an https downstream (private CA), an expired
 // certificate refused, a missing ca_file reported at its line and column, and the public listener
 // serving https. Renewal on reload: tls_reload_test.cpp.
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPSClientSession.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "engine_harness.hpp"
+#include "tls_test_pipeline.hpp"
 #include "tls_test_server.hpp"
 
 namespace mosaic::testing {
 namespace {
 
-const std::map<std::string, std::string> kPipeline = {
-    {"p.yaml",
-     "endpoint: GET /secure\nsteps:\n  a: { call: svc, class: critical, with: { path: \"/json\" } "
-     "}\n"}};
-
-std::string downstream(const std::string& base_url, const std::string& ca_file) {
-  return "  svc:\n    plugin: http\n    config:\n      base_url: \"" + base_url +
-         "\"\n      tls: { ca_file: \"" + ca_file + "\" }\n";
-}
-
 TEST(Tls, PipelineOverAnHttpsDownstream) {
   TestCertificates certs;
   TlsTestServer server({certs.file("server.pem"), certs.file("server.key"), ""});
-  EngineUnderTest engine(downstream(server.base_url(), certs.file("ca.pem")), kPipeline);
+  EngineUnderTest engine(https_downstream(server.base_url(), certs.file("ca.pem")),
+                         kSecurePipeline);
   for (int i = 0; i < 20; ++i) {
     auto reply = engine.get("/secure");
     ASSERT_EQ(reply.status, 200) << reply.body;
@@ -38,7 +28,8 @@ TEST(Tls, PipelineOverAnHttpsDownstream) {
 TEST(Tls, WrongCaFailsTheStepWithTlsVerifyFailed) {
   TestCertificates certs;
   TlsTestServer server({certs.file("server.pem"), certs.file("server.key"), ""});
-  EngineUnderTest engine(downstream(server.base_url(), certs.file("other-ca.pem")), kPipeline);
+  EngineUnderTest engine(https_downstream(server.base_url(), certs.file("other-ca.pem")),
+                         kSecurePipeline);
   auto reply = engine.get("/secure");
   EXPECT_EQ(reply.status, 502) << reply.body;
   EXPECT_NE(reply.body.find("tls_verify_failed"), std::string::npos) << reply.body;
@@ -51,11 +42,12 @@ TEST(Tls, AnExpiredCertificateFailsTheStepWithTlsVerifyFailed) {
   // Logging on, to a file: the reason's detail (OpenSSL's words) is for the log only.
   TempFolder folder;
   const std::string log = folder.path() + "/mosaic.log";
-  folder.write("pipelines/p.yaml", kPipeline.at("p.yaml"));
+  folder.write("pipelines/p.yaml", kSecurePipeline.at("p.yaml"));
   const std::string config = folder.write(
       "mosaic.yaml",
       EngineUnderTest::config_text(
-          downstream(server.base_url(), certs.file("ca.pem")), "admin: { listen: 127.0.0.1:0 }\n",
+          https_downstream(server.base_url(), certs.file("ca.pem")),
+          "admin: { listen: 127.0.0.1:0 }\n",
           std::string(EngineUnderTest::kServerYaml) + "logging: { sink: \"file:" + log + "\" }\n"));
   config::Diagnostics diagnostics;
   auto engine = runtime::Engine::create(config, diagnostics);
@@ -80,10 +72,11 @@ TEST(Tls, AnExpiredCertificateFailsTheStepWithTlsVerifyFailed) {
 
 TEST(Tls, MissingCaFileIsAnErrorAtItsLine) {
   TempFolder folder;
-  folder.write("pipelines/p.yaml", kPipeline.at("p.yaml"));
+  folder.write("pipelines/p.yaml", kSecurePipeline.at("p.yaml"));
   const std::string missing = folder.path() + "/nope.pem";
-  const std::string config = folder.write(
-      "mosaic.yaml", EngineUnderTest::config_text(downstream("https://127.0.0.1:1", missing)));
+  const std::string config =
+      folder.write("mosaic.yaml",
+                   EngineUnderTest::config_text(https_downstream("https://127.0.0.1:1", missing)));
   config::Diagnostics diagnostics;
   runtime::EngineOptions options;
   options.log.off = true;
@@ -102,30 +95,22 @@ TEST(Tls, ListenerServesHttps) {
   const std::string server_yaml =
       "server: { listen: 127.0.0.1:0, threads: 8, tls: { cert_file: \"" + certs.file("server.pem") +
       "\", key_file: \"" + certs.file("server.key") + "\" } }\n";
-  EngineUnderTest engine(downstream(downstream_server.base_url(), certs.file("ca.pem")), kPipeline,
-                         "admin: { listen: 127.0.0.1:0 }\n", server_yaml);
-  Poco::Net::Context::Ptr context = new Poco::Net::Context(
-      Poco::Net::Context::TLS_CLIENT_USE, certs.file("ca.pem"), Poco::Net::Context::VERIFY_RELAXED);
-  Poco::Net::HTTPSClientSession session("127.0.0.1", engine.port(), context);
-  session.setTimeout(Poco::Timespan(10, 0));
-  Poco::Net::HTTPRequest request("GET", "/secure", Poco::Net::HTTPMessage::HTTP_1_1);
-  session.sendRequest(request);
-  Poco::Net::HTTPResponse response;
-  std::string body;
-  Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
-  EXPECT_EQ(response.getStatus(), Poco::Net::HTTPResponse::HTTP_OK) << body;
-  EXPECT_NE(body.find(R"("ok":true)"), std::string::npos) << body;
+  EngineUnderTest engine(https_downstream(downstream_server.base_url(), certs.file("ca.pem")),
+                         kSecurePipeline, "admin: { listen: 127.0.0.1:0 }\n", server_yaml);
+  const HttpsReply reply = fetch_over_tls(engine.port(), certs.file("ca.pem"));
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_NE(reply.body.find(R"("ok":true)"), std::string::npos) << reply.body;
   // Plain HTTP on the TLS port gets no answer.
   EXPECT_ANY_THROW(http_call(engine.port(), "GET", "/secure"));
 }
 
 TEST(Tls, ListenerCertificateMustBeReadable) {
   TempFolder folder;
-  folder.write("pipelines/p.yaml", kPipeline.at("p.yaml"));
+  folder.write("pipelines/p.yaml", kSecurePipeline.at("p.yaml"));
   const std::string config = folder.write(
       "mosaic.yaml",
       EngineUnderTest::config_text(
-          downstream("https://127.0.0.1:1", "/nope"), "admin: { listen: 127.0.0.1:0 }\n",
+          https_downstream("https://127.0.0.1:1", "/nope"), "admin: { listen: 127.0.0.1:0 }\n",
           "server: { listen: 127.0.0.1:0, tls: { cert_file: missing.pem, key_file: k.pem } }\n"));
   config::Diagnostics diagnostics;
   runtime::EngineOptions options;
