@@ -150,17 +150,6 @@ void add_trace_headers(const CallContext& context, const HttpRequest& request, s
   if (!trace->tracestate.empty()) wire::append_header(out, "tracestate", trace->tracestate);
 }
 
-// Sends all of `data` (a blocking socket with a send timeout: a stalled peer ends in a
-// TimeoutException).
-void send_all(Poco::Net::StreamSocket& socket, std::string_view data) {
-  while (!data.empty()) {
-    const int n = socket.sendBytes(data.data(),
-                                   static_cast<int>(std::min<std::size_t>(data.size(), 1 << 30)));
-    if (n <= 0) throw Poco::Net::ConnectionResetException("the peer stopped reading");
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
 // A body up to this size goes out in the same send as the head.
 constexpr std::size_t kInlineBody = 64 * 1024;
 
@@ -315,6 +304,7 @@ std::optional<Failure> PooledHttpClient::connect(CallContext& context, InFlightC
       TlsVerifyScope verify;
       try {
         socket = Poco::Net::SecureStreamSocket::attach(socket, tls_peer_name_, tls_);
+        lease.connection()->mark_secure();
       } catch (const std::exception& e) {
         return failure_for(phase, e, context, call, where);  // while `verify` holds the reason
       }
@@ -331,17 +321,13 @@ Outcome<HttpResponse> PooledHttpClient::exchange_once(const HttpRequest& request
                                                       HttpConnectionPool::Lease& lease,
                                                       bool& retryable) {
   retryable = false;
-  Poco::Net::StreamSocket& socket = connection.socket();
-  if (!call.attach(socket.impl()->sockfd())) return context.interruption();
+  if (!call.attach(connection.socket().impl()->sockfd())) return context.interruption();
   const auto deadline = context.deadline();
   Phase phase = Phase::kSend;
   std::size_t received = 0;  // bytes of the answer so far, heads included
   try {
     if (Clock::now() >= deadline)
       return Failure::Timeout(where_ + ": deadline passed before sending");
-    socket.setSendTimeout(timespan_until(deadline));
-    socket.setReceiveTimeout(timespan_until(deadline));
-
     // The head, with a small body after it: one send.
     const bool body_inline = request.body.size() <= kInlineBody;
     std::string out;
@@ -363,24 +349,16 @@ Outcome<HttpResponse> PooledHttpClient::exchange_once(const HttpRequest& request
     out += "\r\n";
     if (body_inline) out += request.body;
     if (call.cancelled()) return context.interruption();
-    send_all(socket, out);
-    if (!body_inline) send_all(socket, request.body);
+    connection.send_all(out, deadline);
+    if (!body_inline) connection.send_all(request.body, deadline);
 
-    // Each receive is bounded by the time left (the first by the timeout set above), so a
-    // server that trickles bytes cannot hold the call past its deadline. 0: the peer closed, or
-    // the canceller shut the socket down.
-    bool timeout_fresh = true;
+    // Each receive is bounded by the deadline, so a server that trickles bytes cannot hold the
+    // call past it. 0: the peer closed, or the canceller shut the socket down.
     auto receive = [&](char* data, std::size_t size) -> std::size_t {
       if (call.cancelled()) return 0;
-      if (!timeout_fresh) {
-        if (Clock::now() >= deadline) throw Poco::TimeoutException("deadline passed");
-        socket.setReceiveTimeout(timespan_until(deadline));
-      }
-      timeout_fresh = false;
-      const int n =
-          socket.receiveBytes(data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
-      received += static_cast<std::size_t>(std::max(n, 0));
-      return static_cast<std::size_t>(std::max(n, 0));
+      const std::size_t n = connection.receive(data, size, deadline);
+      received += n;
+      return n;
     };
     auto closed = [&](const std::string& what) -> Outcome<HttpResponse> {
       if (call.cancelled()) return context.interruption();

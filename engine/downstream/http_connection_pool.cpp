@@ -1,7 +1,15 @@
 #include "downstream/http_connection_pool.hpp"
 
+#include <Poco/Exception.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/Socket.h>
+#include <poll.h>
+#include <sys/socket.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -22,13 +30,88 @@ HttpConnection::~HttpConnection() {
 }
 
 bool HttpConnection::stale() {
-  try {
-    // An idle keep-alive connection has nothing to read; readable means EOF (the server closed
-    // it, e.g. its own keep-alive timeout) or unasked bytes. Either way it cannot carry a call.
-    return socket_.poll(Poco::Timespan(0),
-                        Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR);
-  } catch (...) {
-    return true;
+  // An idle keep-alive connection has nothing to read; readable means EOF (the server closed
+  // it, e.g. its own keep-alive timeout) or unasked bytes. Either way it cannot carry a call.
+  // poll(2) on the descriptor itself: Poco's Socket::poll builds an epoll instance per call
+  // (four system calls where one does).
+  pollfd entry{};
+  entry.fd = socket_.impl()->sockfd();
+  entry.events = POLLIN;
+  const int ready = ::poll(&entry, 1, 0);
+  return ready != 0;  // readable, hung up, in error, or poll itself failed
+}
+
+namespace {
+
+std::chrono::microseconds time_left(Clock::time_point deadline) {
+  return std::chrono::ceil<std::chrono::microseconds>(deadline - Clock::now());
+}
+
+// Poco reads 0 as "no timeout": never less than 1 ms.
+Poco::Timespan at_least_1ms(std::chrono::microseconds timeout) {
+  return Poco::Timespan(std::max<Poco::Timespan::TimeDiff>(timeout.count(), 1000));
+}
+
+}  // namespace
+
+void HttpConnection::send_all(std::string_view data, Clock::time_point deadline) {
+  if (secure_) {
+    // Through the TLS layer, with a timeout that ends at the deadline. (Poco loses the count of a
+    // partly written buffer on a timeout, so a TLS send is never waited for again.)
+    socket_.setSendTimeout(at_least_1ms(time_left(deadline)));
+    timeout_ = std::chrono::microseconds(0);  // the receive timeout is unknown from here on
+    while (!data.empty()) {
+      const int n = socket_.sendBytes(
+          data.data(), static_cast<int>(std::min<std::size_t>(data.size(), 1 << 30)));
+      if (n <= 0) throw Poco::Net::ConnectionResetException("the peer stopped reading");
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return;
+  }
+  // A plain socket: a non-blocking send, and poll(2) only when the peer's window is full. No
+  // timeout to set, and no SIGPIPE.
+  const int fd = socket_.impl()->sockfd();
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      data.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
+    const int error = n < 0 ? errno : EPIPE;
+    if (error == EINTR) continue;
+    if (error == EAGAIN || error == EWOULDBLOCK) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) throw Poco::TimeoutException("deadline passed while sending");
+      pollfd entry{fd, POLLOUT, 0};
+      ::poll(&entry, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1 << 30)));
+      continue;  // writable, failed (the next send says how) or out of time (checked above)
+    }
+    if (error == EPIPE || error == ECONNRESET)
+      throw Poco::Net::ConnectionResetException(std::strerror(error));
+    throw Poco::IOException(std::string("send: ") + std::strerror(error));
+  }
+}
+
+std::size_t HttpConnection::receive(char* data, std::size_t size, Clock::time_point deadline) {
+  for (;;) {
+    const auto left = time_left(deadline);
+    if (left.count() <= 0) throw Poco::TimeoutException("deadline passed while receiving");
+    // SO_RCVTIMEO is set only when the time left is shorter than what the socket has (a longer
+    // timeout would outlive the deadline) or far longer (a wait ending early for nothing): calls
+    // with deadlines alike, the usual case, make no system call for it. Set a little short of
+    // the time left so that the next call finds it short enough already; a wait that ends
+    // before the deadline this way is simply waited again.
+    if (timeout_.count() == 0 || left < timeout_ || timeout_ < left / 2) {
+      timeout_ = std::max(std::chrono::microseconds(1000), left - left / 16);
+      socket_.setReceiveTimeout(at_least_1ms(timeout_));
+    }
+    try {
+      const int n =
+          socket_.receiveBytes(data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
+      return static_cast<std::size_t>(std::max(n, 0));
+    } catch (const Poco::TimeoutException&) {
+      if (Clock::now() >= deadline) throw;
+    }
   }
 }
 

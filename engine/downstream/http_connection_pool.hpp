@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 #include "mosaic/call_context.hpp"
 
@@ -35,6 +36,14 @@ class HttpConnection {
   // True when the peer closed (or sent something unasked) while the connection was idle.
   bool stale();
 
+  // I/O bounded by a deadline: past it, Poco::TimeoutException. A shut-down socket (a cancel)
+  // fails the send and reads as end of stream (receive returns 0, as when the peer closed).
+  void send_all(std::string_view data, Clock::time_point deadline);
+  std::size_t receive(char* data, std::size_t size, Clock::time_point deadline);
+
+  // The socket now carries TLS (sends go through it; see send_all).
+  void mark_secure() { secure_ = true; }
+
   bool reused() const { return uses_ > 0; }
   void count_use() { ++uses_; }
 
@@ -42,6 +51,8 @@ class HttpConnection {
   friend class HttpConnectionPool;
   Poco::Net::StreamSocket socket_;
   std::atomic<std::size_t>& open_counter_;
+  std::chrono::microseconds timeout_{0};  // the socket's SO_RCVTIMEO; 0: not known
+  bool secure_ = false;
   Clock::time_point idle_since_{};
   std::size_t uses_ = 0;
 };

@@ -2,22 +2,23 @@
 
 #include <charconv>
 #include <cstdint>
+#include <string_view>
+
+#include "mosaic/json_text.hpp"
 
 namespace mosaic::response {
 
 namespace {
 
-std::size_t string_size(json::string_view text) {
-  std::size_t n = 2;  // quotes
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u == '"' || u == '\\') {
-      n += 2;
-    } else if (u < 0x20) {
-      n += (u == '\b' || u == '\f' || u == '\n' || u == '\r' || u == '\t') ? 2 : 6;
-    } else {
-      n += 1;
-    }
+std::size_t string_size(json::string_view value) {
+  const std::string_view text(value.data(), value.size());
+  std::size_t n = 2 + text.size();  // quotes and the bytes; escapes add to it
+  for (std::size_t i = json_text_detail::find_escape(text, 0); i < text.size();
+       i = json_text_detail::find_escape(text, i + 1)) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    const bool short_escape =
+        u == '"' || u == '\\' || u == '\b' || u == '\f' || u == '\n' || u == '\r' || u == '\t';
+    n += short_escape ? 1 : 5;  // \x or \u00xx
   }
   return n;
 }

@@ -176,6 +176,32 @@ TEST(PooledHttpClient, DeadlineOnHangingRouteTimesOutAndClosesTheSocket) {
   EXPECT_EQ(context.active_registrations(), 0u);
 }
 
+// A kept-alive socket keeps the receive timeout of an earlier call when it is close enough:
+// a later call with a shorter deadline must still end at its own deadline, and one with a longer
+// deadline must not end at the earlier, shorter timeout.
+TEST(PooledHttpClient, AReusedConnectionEndsEachCallAtItsOwnDeadline) {
+  TestHttpServer server;
+  PooledHttpClient client(options_for(server, 1));
+  {
+    FakeCallContext first(2000ms);
+    ASSERT_EQ(reason(client.send(get("/json"), first)), "ok");
+  }
+  FakeCallContext shorter(150ms);  // passive deadline: only the socket's timeout stops the call
+  auto start = Clock::now();
+  EXPECT_EQ(reason(client.send(get("/hang"), shorter)), "timeout");
+  EXPECT_GE(since(start), 140ms);
+  EXPECT_LT(since(start), 150ms + kQuick);
+  server.release_hangs();
+
+  FakeCallContext warm(1000ms);
+  ASSERT_EQ(reason(client.send(get("/json"), warm)), "ok");
+  FakeCallContext longer(1800ms);  // the socket's timeout (from the 1000 ms call) is shorter
+  start = Clock::now();
+  auto outcome = client.send(get("/delay/1200"), longer);
+  EXPECT_EQ(reason(outcome), "ok");
+  EXPECT_GE(since(start), 1150ms);
+}
+
 TEST(PooledHttpClient, DeadlineTimerCallbackStopsTheCall) {
   TestHttpServer server;
   PooledHttpClient client(options_for(server));

@@ -3,6 +3,7 @@
 
 #include "log_capture.hpp"
 #include "logging/context_logger.hpp"
+#include "mosaic/json_text.hpp"
 #include "response/json_size.hpp"
 
 namespace mosaic::logging {
@@ -27,6 +28,20 @@ TEST(JsonSize, MatchesTheSerializedSize) {
   for (const char* text : documents) {
     const Json value = json::parse(text);
     EXPECT_EQ(response::json_size(value), json::serialize(value).size()) << text;
+  }
+}
+
+TEST(JsonSize, CountsEveryByteValueAsTheWriterWritesIt) {
+  for (int byte = 0; byte < 256; ++byte) {
+    for (std::size_t length : {1u, 8u, 9u, 17u}) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string text(length, 'z');
+        text[at] = static_cast<char>(byte);
+        const Json value = json::string(text);
+        ASSERT_EQ(response::json_size(value), to_json_text(value).size())
+            << "byte " << byte << " at " << at << " of " << length;
+      }
+    }
   }
 }
 

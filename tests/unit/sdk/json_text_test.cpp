@@ -54,3 +54,54 @@ TEST(JsonText, AppendsToWhatIsThere) {
 
 }  // namespace
 }  // namespace mosaic
+
+namespace mosaic {
+namespace {
+
+// The escaping done byte by byte, as the JSON grammar says: what the eight-at-a-time scan must
+// agree with wherever the special byte falls in a word.
+std::string escaped_one_by_one(std::string_view text) {
+  std::string out = "\"";
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    static constexpr char kHex[] = "0123456789abcdef";
+    if (c == '"')
+      out += "\\\"";
+    else if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c == '\b')
+      out += "\\b";
+    else if (c == '\f')
+      out += "\\f";
+    else if (c < 0x20)
+      out += std::string("\\u00") + kHex[c >> 4] + kHex[c & 0xF];
+    else
+      out += ch;
+  }
+  return out + "\"";
+}
+
+TEST(JsonText, EveryByteValueIsEscapedRightAtEveryPositionOfAWord) {
+  for (int byte = 0; byte < 256; ++byte) {
+    for (std::size_t length : {1u, 7u, 8u, 9u, 16u, 23u}) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string text(length, 'a');
+        text[at] = static_cast<char>(byte);
+        if (at + 1 < length) text[length - 1] = '\x7f';  // DEL and high bytes pass through
+        std::string out;
+        append_json_string(out, text);
+        ASSERT_EQ(out, escaped_one_by_one(text))
+            << "byte " << byte << " at " << at << " of " << length;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mosaic
