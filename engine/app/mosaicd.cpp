@@ -6,6 +6,7 @@
 #include <string>
 
 #include "runtime/engine.hpp"
+#include "support/malloc_arenas.hpp"
 
 namespace {
 
@@ -23,6 +24,7 @@ int usage(std::ostream& out, int code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mosaic::support::limit_malloc_arenas();  // before any thread starts
   std::string config_path;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
