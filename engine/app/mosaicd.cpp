@@ -1,12 +1,14 @@
 // mosaicd: serves the pipelines of one mosaic.yaml until SIGTERM/SIGINT, then drains.
 #include <signal.h>
 
+#include <chrono>
 #include <cstring>
 #include <iostream>
 #include <string>
 
 #include "runtime/engine.hpp"
 #include "support/malloc_arenas.hpp"
+#include "support/memory_trimmer.hpp"
 
 namespace {
 
@@ -25,6 +27,7 @@ int usage(std::ostream& out, int code) {
 
 int main(int argc, char** argv) {
   mosaic::support::limit_malloc_arenas();  // before any thread starts
+  const mosaic::support::MemoryTrimmer trimmer(std::chrono::seconds(5));
   std::string config_path;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];

@@ -26,6 +26,9 @@ class DeadlineTimer {
   // Returns false when the callback already ran (or is running).
   bool cancel(std::uint64_t id);
   std::size_t pending() const;
+  // How many times the timer thread woke up (a callback due, a new earliest deadline, or a
+  // deadline that had been cancelled): what a request costs it beyond the mutex.
+  std::uint64_t wakeups() const;
 
   // The process-wide timer used by the executor.
   static DeadlineTimer& shared();
@@ -38,6 +41,10 @@ class DeadlineTimer {
   std::multimap<Clock::time_point, std::pair<std::uint64_t, std::function<void()>>> queue_;
   std::unordered_map<std::uint64_t, decltype(queue_)::iterator> by_id_;
   std::uint64_t next_id_ = 1;
+  // When the timer thread will wake by itself (max: not before it is notified). A deadline later
+  // than that needs no notify: when the thread wakes it sleeps again until the earliest one.
+  Clock::time_point waiting_until_ = Clock::time_point::max();
+  std::uint64_t wakeups_ = 0;
   bool stop_ = false;
   std::thread thread_;
 };

@@ -53,5 +53,26 @@ TEST(DeadlineTimer, CancellingTheEntryBeingWaitedForIsSafe) {
   EXPECT_EQ(fired.get_future().wait_for(2s), std::future_status::ready);
 }
 
+// One request at a time: each schedules its deadline (now + its timeout) and cancels it when it
+// ends, so the queue is empty between requests. The timer thread sleeps until the first of those
+// deadlines and is not woken for each later one (not even when the first was cancelled before
+// the thread saw it); an earlier deadline still wakes it.
+TEST(DeadlineTimer, ALaterDeadlineDoesNotWakeTheTimerThread) {
+  DeadlineTimer timer;
+  timer.cancel(timer.schedule(Clock::now() + 10s, [] {}));
+  std::this_thread::sleep_for(20ms);  // the thread now sleeps until that first deadline
+  const auto before = timer.wakeups();
+  for (int request = 0; request < 100; ++request) {
+    timer.cancel(timer.schedule(Clock::now() + 10s + std::chrono::milliseconds(request), [] {}));
+    std::this_thread::sleep_for(1ms);  // the request's work: the timer thread would settle
+  }
+  std::this_thread::sleep_for(20ms);
+  EXPECT_LE(timer.wakeups() - before, 1u);  // a spurious wake-up at most, not one per request
+
+  std::promise<void> fired;
+  timer.schedule(Clock::now() + 5ms, [&] { fired.set_value(); });
+  EXPECT_EQ(fired.get_future().wait_for(2s), std::future_status::ready);
+}
+
 }  // namespace
 }  // namespace mosaic::testing
