@@ -59,7 +59,6 @@ void HttpConnection::send_all(std::string_view data, Clock::time_point deadline)
     // Through the TLS layer, with a timeout that ends at the deadline. (Poco loses the count of a
     // partly written buffer on a timeout, so a TLS send is never waited for again.)
     socket_.setSendTimeout(at_least_1ms(time_left(deadline)));
-    timeout_ = std::chrono::microseconds(0);  // the receive timeout is unknown from here on
     while (!data.empty()) {
       const int n = socket_.sendBytes(
           data.data(), static_cast<int>(std::min<std::size_t>(data.size(), 1 << 30)));
