@@ -55,15 +55,6 @@ void ignore_sigpipe_once() {
   });
 }
 
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
-           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-  });
-}
-
 // Control characters other than HTAB would let a value end the header line or the head.
 bool is_header_value(std::string_view s) {
   return std::none_of(s.begin(), s.end(), [](char c) {
@@ -102,24 +93,17 @@ bool sends_body(std::string_view method) {
 }
 
 std::optional<std::string> check_request(const HttpRequest& request) {
-  if (!is_token(request.method)) return "invalid method '" + request.method + "'";
+  if (!wire::is_token(request.method)) return "invalid method '" + request.method + "'";
   if (!is_target(request.target)) {
     return "invalid target: it must start with '/' and contain no space, control character or '#'";
   }
   for (const auto& [name, value] : request.headers) {
-    if (!is_token(name)) return "invalid header name '" + name + "'";
+    if (!wire::is_token(name)) return "invalid header name '" + name + "'";
     if (!is_header_value(value))
       return "header '" + name + "' has a control character in its value";
     if (is_reserved_header(name)) return "header '" + name + "' is set by the HTTP client";
   }
   return std::nullopt;
-}
-
-// The time left before `deadline`, rounded up, and never zero (zero means "no timeout" to Poco):
-// a socket timeout then fires at or after the deadline, never just before it.
-Poco::Timespan timespan_until(Clock::time_point deadline) {
-  auto left = std::chrono::ceil<std::chrono::microseconds>(deadline - Clock::now()).count();
-  return Poco::Timespan(std::max<Poco::Timespan::TimeDiff>(left, 1000));
 }
 
 HttpPoolLimits checked_limits(const HttpClientOptions& options) {
@@ -130,7 +114,7 @@ HttpPoolLimits checked_limits(const HttpClientOptions& options) {
     throw ConfigError("connect_timeout", "must be above 0ms");
   if (options.idle_timeout.count() < 0) throw ConfigError("idle_timeout", "must not be negative");
   if (options.max_response < 1) throw ConfigError("max_response", "must be at least 1 byte");
-  if (!options.deadline_header.empty() && !is_token(options.deadline_header)) {
+  if (!options.deadline_header.empty() && !wire::is_token(options.deadline_header)) {
     throw ConfigError("deadline_header", "is not a valid header name");
   }
   return {options.max_connections, std::min(options.max_idle, options.max_connections),
@@ -279,7 +263,6 @@ Failure failure_for(Phase phase, const std::exception& error, CallContext& conte
 
 std::optional<Failure> PooledHttpClient::connect(CallContext& context, InFlightCall& call,
                                                  HttpConnectionPool::Lease& lease) {
-  const std::string& where = where_;
   Phase phase = Phase::kConnect;
   try {
     Poco::Net::SocketAddress address(host_, port_);
@@ -288,8 +271,8 @@ std::optional<Failure> PooledHttpClient::connect(CallContext& context, InFlightC
     if (!call.attach(socket.impl()->sockfd())) return context.interruption();
     auto deadline = context.deadline();
     if (Clock::now() >= deadline)
-      return Failure::Timeout(where + ": deadline passed before connecting");
-    auto timeout = std::min(timespan_until(deadline),
+      return Failure::Timeout(where_ + ": deadline passed before connecting");
+    auto timeout = std::min(socket_timeout_until(deadline),
                             Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(
                                                options_.connect_timeout)
                                                .count()));
@@ -299,19 +282,19 @@ std::optional<Failure> PooledHttpClient::connect(CallContext& context, InFlightC
       phase = Phase::kHandshake;
       if (call.cancelled()) return context.interruption();
       // The handshake is bounded by the deadline; a cancel shuts the same descriptor down.
-      socket.setSendTimeout(timespan_until(deadline));
-      socket.setReceiveTimeout(timespan_until(deadline));
+      socket.setSendTimeout(socket_timeout_until(deadline));
+      socket.setReceiveTimeout(socket_timeout_until(deadline));
       TlsVerifyScope verify;
       try {
         socket = Poco::Net::SecureStreamSocket::attach(socket, tls_peer_name_, tls_);
         lease.connection()->mark_secure();
       } catch (const std::exception& e) {
-        return failure_for(phase, e, context, call, where);  // while `verify` holds the reason
+        return failure_for(phase, e, context, call, where_);  // while `verify` holds the reason
       }
     }
     return std::nullopt;
   } catch (const std::exception& e) {
-    return failure_for(phase, e, context, call, where);
+    return failure_for(phase, e, context, call, where_);
   }
 }
 

@@ -47,18 +47,17 @@ std::chrono::microseconds time_left(Clock::time_point deadline) {
   return std::chrono::ceil<std::chrono::microseconds>(deadline - Clock::now());
 }
 
-// Poco reads 0 as "no timeout": never less than 1 ms.
-Poco::Timespan at_least_1ms(std::chrono::microseconds timeout) {
-  return Poco::Timespan(std::max<Poco::Timespan::TimeDiff>(timeout.count(), 1000));
-}
-
 }  // namespace
+
+Poco::Timespan socket_timeout_until(Clock::time_point deadline) {
+  return Poco::Timespan(std::max<Poco::Timespan::TimeDiff>(time_left(deadline).count(), 1000));
+}
 
 void HttpConnection::send_all(std::string_view data, Clock::time_point deadline) {
   if (secure_) {
     // Through the TLS layer, with a timeout that ends at the deadline. (Poco loses the count of a
     // partly written buffer on a timeout, so a TLS send is never waited for again.)
-    socket_.setSendTimeout(at_least_1ms(time_left(deadline)));
+    socket_.setSendTimeout(socket_timeout_until(deadline));
     while (!data.empty()) {
       const int n = socket_.sendBytes(
           data.data(), static_cast<int>(std::min<std::size_t>(data.size(), 1 << 30)));
@@ -102,7 +101,7 @@ std::size_t HttpConnection::receive(char* data, std::size_t size, Clock::time_po
     // before the deadline this way is simply waited again.
     if (timeout_.count() == 0 || left < timeout_ || timeout_ < left / 2) {
       timeout_ = std::max(std::chrono::microseconds(1000), left - left / 16);
-      socket_.setReceiveTimeout(at_least_1ms(timeout_));
+      socket_.setReceiveTimeout(Poco::Timespan(timeout_.count()));  // >= 1 ms
     }
     try {
       const int n =

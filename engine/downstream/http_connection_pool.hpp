@@ -6,6 +6,7 @@
 // discards them.
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/Timespan.h>
 
 #include <atomic>
 #include <chrono>
@@ -22,6 +23,10 @@
 namespace mosaic::downstream {
 
 class HttpConnectionPool;
+
+// A socket timeout that ends at `deadline`: the time left rounded up, and never under 1 ms (0
+// means "no timeout" to Poco), so it fires at or after the deadline, never just before it.
+Poco::Timespan socket_timeout_until(Clock::time_point deadline);
 
 // One open socket to the downstream. Closing (destruction) is counted by the pool.
 class HttpConnection {

@@ -86,6 +86,10 @@ std::optional<std::string> parse_status_line(std::string_view line, ResponseHead
 
 }  // namespace
 
+bool is_token(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), is_token_char);
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -133,7 +137,7 @@ std::optional<std::string> parse_response_head(std::string_view head, ResponseHe
     std::size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) return "a header line without a name";
     std::string_view name = line.substr(0, colon);
-    if (!std::all_of(name.begin(), name.end(), is_token_char)) return "an invalid header name";
+    if (!is_token(name)) return "an invalid header name";
     if (out.headers.size() == kMaxHeaderCount) {
       return "more than " + std::to_string(kMaxHeaderCount) + " headers";
     }

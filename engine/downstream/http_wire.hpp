@@ -72,6 +72,8 @@ void append_request_line(std::string& out, std::string_view method, std::string_
                          std::string_view target);
 void append_header(std::string& out, std::string_view name, std::string_view value);
 
+// An HTTP token (RFC 9110 5.6.2): a method or a header name.
+bool is_token(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 
 }  // namespace mosaic::downstream::wire

@@ -4,9 +4,8 @@
 // until traffic returns, which on a quiet server can be never. The reaper asks it to collect
 // them every `every`, so an idle server goes back to the pool's minimum.
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+
+#include "support/periodic_thread.hpp"
 
 namespace Poco {
 class ThreadPool;
@@ -16,20 +15,11 @@ namespace mosaic::server {
 
 class IdleThreadReaper {
  public:
+  // Destruction stops its thread; the pool is left as it is.
   IdleThreadReaper(Poco::ThreadPool& pool, std::chrono::milliseconds every);
-  ~IdleThreadReaper();  // stops its thread; the pool is left as it is
-  IdleThreadReaper(const IdleThreadReaper&) = delete;
-  IdleThreadReaper& operator=(const IdleThreadReaper&) = delete;
 
  private:
-  void loop();
-
-  Poco::ThreadPool& pool_;
-  const std::chrono::milliseconds every_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::thread thread_;
+  support::PeriodicThread thread_;
 };
 
 }  // namespace mosaic::server
