@@ -22,7 +22,7 @@ void BM_ShapeAndSerializeDashboard(benchmark::State& state) {
   Steps steps;
   const std::vector<std::string> params{"48213"};
   const tmpl::StringPairs empty;
-  const tmpl::RenderScope scope{params, &empty, &empty, nullptr, steps.pointers};
+  const tmpl::RenderScope scope{params, &empty, &empty, nullptr, steps.pointers, {}};
   std::size_t bytes = 0;
   for (auto _ : state) {
     json::object body = pipeline->response->render(scope).as_object();

@@ -15,7 +15,7 @@ struct DashboardScope {
   std::vector<Json> values{json::parse(kAuthBody), json::parse(kProfileBody),
                            json::parse(kOrdersBody), json::parse(kPaymentBody)};
   std::vector<const Json*> steps{&values[0], &values[1], &values[2], &values[3], nullptr, nullptr};
-  tmpl::RenderScope scope() const { return {params, &query, &headers, nullptr, steps}; }
+  tmpl::RenderScope scope() const { return {params, &query, &headers, nullptr, steps, {}}; }
   const tmpl::ValueTemplate& input_of(const std::string& step) const {
     for (const auto& s : pipeline->steps) {
       if (s.name == step) return s.input;

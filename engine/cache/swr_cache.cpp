@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "downstream/json_text_check.hpp"
 #include "mosaic/json_text.hpp"
+#include "response/result_text.hpp"
 
 namespace mosaic::cache {
 
@@ -52,25 +54,22 @@ std::optional<SwrCache::Cached> SwrCache::read(const std::string& vkey, StepCach
   if (got.status != CacheStatus::kOk) return std::nullopt;
   auto envelope = decode_envelope(got.value);
   if (!envelope) return std::nullopt;  // not ours, or another format version: a miss
-  Cached cached;
-  boost::system::error_code ec;
-  cached.value = json::parse(envelope->payload, ec);
-  if (ec) {
+  // Served as text, never parsed here: it is checked as any JSON text is before it may be spliced
+  // into an answer (a value written by something else under our prefix counts as an error).
+  if (downstream::check_json_text(envelope->payload)) {
     bump(series, &StepCacheSeries::error);
     return std::nullopt;
   }
-  envelope->payload.clear();
-  cached.envelope = std::move(*envelope);
-  return cached;
+  return Cached{std::move(*envelope)};
 }
 
-void SwrCache::store(const std::string& vkey, const Json& value, const CachePolicy& policy,
+void SwrCache::store(const std::string& vkey, const CallResult& value, const CachePolicy& policy,
                      StepCacheSeries* series) {
   Envelope envelope;
   envelope.stored_at_ms = now_ms();
   envelope.fresh_until_ms = envelope.stored_at_ms + policy.ttl.count();
   envelope.stale_until_ms = envelope.fresh_until_ms + policy.stale.count();
-  envelope.payload = to_json_text(value);
+  envelope.payload = response::result_json_text(value);
   if (backend_->set(vkey, encode_envelope(envelope), policy.ttl + policy.stale) ==
       CacheStatus::kError) {
     bump(series, &StepCacheSeries::error);
@@ -80,7 +79,7 @@ void SwrCache::store(const std::string& vkey, const Json& value, const CachePoli
 CacheAnswer SwrCache::serve(Cached&& cached, std::int64_t now) const {
   CacheAnswer answer;
   if (!cached.envelope.fresh_at(now)) answer.stale_age_ms = cached.envelope.age_at(now);
-  answer.result = std::move(cached.value);
+  answer.result = JsonText{std::move(cached.envelope.payload)};
   return answer;
 }
 
@@ -206,7 +205,7 @@ CacheAnswer SwrCache::lead(const std::string& key, const CachePolicy& policy, Ca
   bump(series, &StepCacheSeries::miss);
   CallResult result = fetch();
   if (result.ok()) {
-    store(vkey, result.value(), policy, series);
+    store(vkey, result, policy, series);
     if (leased) backend_->del(lease_key(key));
     return CacheAnswer{std::move(result), std::nullopt};
   }
@@ -307,7 +306,7 @@ bool SwrCache::refresh_now(const std::string& key, const CachePolicy& policy, co
     }
   }
   CallResult result = call();
-  if (result.ok()) store(vkey, result.value(), policy, series);
+  if (result.ok()) store(vkey, result, policy, series);
   if (leased) backend_->del(lkey);
   return !result.ok();
 }
@@ -319,13 +318,13 @@ CachePeek SwrCache::peek(const std::string& key, const CachePolicy& policy, cons
   const std::int64_t now = now_ms();
   if (cached && cached->envelope.fresh_at(now)) {
     bump(series, &StepCacheSeries::fresh);
-    out.value = std::move(cached->value);
+    out.value = std::move(cached->envelope.payload);
     return out;
   }
   if (cached && cached->envelope.usable_at(now)) {
     bump(series, &StepCacheSeries::stale);
     out.stale_age_ms = cached->envelope.age_at(now);
-    out.value = std::move(cached->value);
+    out.value = std::move(cached->envelope.payload);
   } else {
     bump(series, &StepCacheSeries::miss);
   }

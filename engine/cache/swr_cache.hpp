@@ -51,7 +51,7 @@ struct CacheAnswer {
 };
 
 struct CachePeek {
-  std::optional<Json> value;                 // fresh or stale
+  std::optional<std::string> value;          // fresh or stale, as checked JSON text
   std::optional<std::int64_t> stale_age_ms;  // when stale
   bool refreshing = false;                   // a refresh started now or was already running
   bool launched = false;                     // this call started it (its Launch's job will run)
@@ -94,8 +94,7 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
   SwrCache(std::shared_ptr<Cache> backend, Options options);
 
   struct Cached {
-    Envelope envelope;  // payload cleared once parsed
-    Json value;
+    Envelope envelope;  // its payload checked as JSON text
   };
   struct Flight {
     std::mutex mutex;
@@ -106,7 +105,7 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
 
   std::int64_t now_ms() const;
   std::optional<Cached> read(const std::string& vkey, StepCacheSeries* series);
-  void store(const std::string& vkey, const Json& value, const CachePolicy& policy,
+  void store(const std::string& vkey, const CallResult& value, const CachePolicy& policy,
              StepCacheSeries* series);
   CacheAnswer lead(const std::string& key, const CachePolicy& policy, CallContext& context,
                    const Call& fetch, const Launch& launch, std::optional<Cached> older,

@@ -1,6 +1,7 @@
 #include "delivery/result_store.hpp"
 
 #include "mosaic/json_text.hpp"
+#include "response/result_text.hpp"
 
 namespace mosaic::delivery {
 
@@ -108,7 +109,7 @@ void ResultStore::finish(const std::string& request_id, const std::string& step,
                          const CallResult& result) {
   std::vector<Message> messages;
   std::string value_text;
-  if (result.ok()) value_text = to_json_text(result.value());
+  if (result.ok()) value_text = response::result_json_text(result);
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(request_id);

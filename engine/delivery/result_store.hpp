@@ -15,8 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "mosaic/call_result.hpp"
 #include "mosaic/json.hpp"
-#include "mosaic/outcome.hpp"
 
 namespace mosaic::delivery {
 

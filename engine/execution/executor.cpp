@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "delivery/result_store.hpp"
+#include "downstream/checked_text_downstream.hpp"
 #include "execution/cancel_source.hpp"
 #include "execution/step_context.hpp"
 #include "logging/context_logger.hpp"
@@ -21,7 +22,8 @@ using pipeline::StepClass;
 
 struct StepState {
   bool ok = false;
-  Json value;
+  Json value;        // the result as a tree, unless held as `text`
+  std::string text;  // the result as checked JSON text (a step with keep_as_text); else empty
   Failure failure;
   std::optional<std::int64_t> stale_age_ms;  // served from the cache past its ttl: _meta.stale
 };
@@ -51,9 +53,11 @@ bool is_interruption_kind(FailureKind kind) {
          kind == FailureKind::kError;
 }
 
+// `as_tree`: a result the plugin gave as JSON text is parsed here (on the offload pool when
+// large), for a step whose result a template reads inside; otherwise text stays text.
 CallResult call_step(const Run& run, std::size_t index, const Json& input,
                      Clock::time_point deadline, const std::shared_ptr<CancelSource>& parent,
-                     DeadlineTimer& timer) {
+                     DeadlineTimer& timer, bool as_tree = false) {
   const CompiledStep& step = run.pipeline->steps[index];
   StepContext context(run.input.request_id, deadline, parent, timer,
                       run.logger.for_step(step.name));
@@ -75,6 +79,7 @@ CallResult call_step(const Run& run, std::size_t index, const Json& input,
     why.detail = result.failure().detail;
     result = std::move(why);
   }
+  if (as_tree && result.is_text()) result = downstream::parse_text(std::move(result), context);
   if (step.downstream->series) {
     step.downstream->series->record(result.ok() ? nullptr : &result.failure(),
                                     Clock::now() - started);
@@ -94,7 +99,11 @@ void complete(Run& run, std::size_t index, CallResult result,
   {
     std::lock_guard lock(run.mutex);
     StepState& state = run.steps[index];
-    if (result.ok()) {
+    if (result.is_text()) {
+      state.ok = true;
+      state.text = std::move(result).take_text();
+      state.stale_age_ms = stale_age_ms;
+    } else if (result.ok()) {
       state.ok = true;
       state.value = std::move(result).value();
       state.stale_age_ms = stale_age_ms;
@@ -141,7 +150,8 @@ void run_step(const std::shared_ptr<Run>& run, std::size_t index, const Json& in
               const std::string& key, Clock::time_point deadline) {
   const CompiledStep& step = run->pipeline->steps[index];
   if (!step.cache || !run->cache) {
-    complete(*run, index, call_step(*run, index, input, deadline, run->cancel, *run->timer));
+    complete(*run, index,
+             call_step(*run, index, input, deadline, run->cancel, *run->timer, !step.keep_as_text));
     return;
   }
   // The context bounds waiting for another request's fetch; a miss fetches under its own.
@@ -151,6 +161,8 @@ void run_step(const std::shared_ptr<Run>& run, std::size_t index, const Json& in
       key, step.cache->policy, waiting,
       [&] { return call_step(*run, index, input, deadline, run->cancel, *run->timer); },
       refresher(run, index, input, {}), step.cache->series.get());
+  // The cache holds text; a step whose result a template reads inside needs it as a tree.
+  if (!step.keep_as_text) answer.result = downstream::parse_text(std::move(answer.result), waiting);
   complete(*run, index, std::move(answer.result), answer.stale_age_ms);
 }
 
@@ -295,7 +307,7 @@ class Scheduler {
     }
     if (peek.value) {
       pending_.pop_back();  // nothing more will arrive for this request
-      finish(*run_, index, CallResult(*peek.value));
+      finish(*run_, index, CallResult(JsonText{*peek.value}));
       background_values_.emplace_back(index, std::move(*peek.value));
       return;
     }
@@ -360,9 +372,15 @@ class Scheduler {
   // Values of the given finished steps (failed ones are null) for rendering.
   tmpl::RenderScope scope_for(const std::vector<std::size_t>& visible) {
     step_values_.assign(pipeline_.steps.size(), nullptr);
+    step_texts_.assign(pipeline_.steps.size(), {});
     for (std::size_t d : visible) {
       const StepState& state = run_->steps[d];
-      if (finished_[d] && state.ok) step_values_[d] = &state.value;
+      if (!finished_[d] || !state.ok) continue;
+      if (state.text.empty()) {
+        step_values_[d] = &state.value;
+      } else {
+        step_texts_[d] = state.text;
+      }
     }
     tmpl::RenderScope scope;
     scope.params = run_->input.params;
@@ -370,6 +388,7 @@ class Scheduler {
     scope.headers = &run_->input.headers;
     scope.body = run_->input.body ? &*run_->input.body : nullptr;
     scope.steps = step_values_;
+    scope.step_texts = step_texts_;
     return scope;
   }
 
@@ -454,7 +473,9 @@ class Scheduler {
       if (!finished_[i] || !run_->steps[i].ok ||
           pipeline_.steps[i].step_class == StepClass::kBackground)
         continue;
-      total += response::json_size(run_->steps[i].value, threshold - total);
+      const StepState& state = run_->steps[i];
+      total += state.text.empty() ? response::json_size(state.value, threshold - total)
+                                  : state.text.size();
       if (total >= threshold) return true;
     }
     return false;
@@ -468,7 +489,7 @@ class Scheduler {
     }
     tmpl::RenderScope scope = scope_for(foreground);
     for (const auto& [i, value] : background_values_)
-      step_values_[i] = &value;  // cached background steps
+      step_texts_[i] = value;  // cached background steps
     std::string& text = out.serialized;
     text.push_back('{');
     std::size_t members = 0;
@@ -481,24 +502,21 @@ class Scheduler {
         members = 0;
       }
     } else {
-      auto member = [&](const std::string& name, const Json* value) {
+      auto member = [&](std::size_t i) {
+        if (pipeline_.steps[i].name == "_meta") return;
         if (members++ > 0) text.push_back(',');
-        append_json_string(text, name);
+        append_json_string(text, pipeline_.steps[i].name);
         text.push_back(':');
-        if (value) {
-          append_json(text, *value);
+        if (step_values_[i]) {
+          append_json(text, *step_values_[i]);
+        } else if (!step_texts_[i].empty()) {
+          text.append(step_texts_[i]);
         } else {
           text.append("null");
         }
       };
-      for (std::size_t i : foreground) {
-        if (pipeline_.steps[i].name == "_meta") continue;
-        member(pipeline_.steps[i].name, step_values_[i]);
-      }
-      for (const auto& [i, value] : background_values_) {
-        if (pipeline_.steps[i].name == "_meta") continue;
-        member(pipeline_.steps[i].name, &value);
-      }
+      for (std::size_t i : foreground) member(i);
+      for (const auto& entry : background_values_) member(entry.first);
     }
     json::object pending;
     for (auto& [name, status] : pending_) pending[name] = status;
@@ -527,10 +545,11 @@ class Scheduler {
   std::size_t foreground_left_ = 0;
   std::size_t in_flight_ = 0;
   std::vector<const Json*> step_values_;
+  std::vector<std::string_view> step_texts_;  // steps held as text (step_values_ null for them)
   json::object degraded_;
   std::vector<std::pair<std::string, std::string>> pending_;  // background step -> running | shed
-  std::vector<std::pair<std::size_t, Json>>
-      background_values_;  // cached background steps that had a value
+  std::vector<std::pair<std::size_t, std::string>>
+      background_values_;  // cached background steps that had a value, as JSON text
   json::object stale_;     // step -> age in ms of a cached value served past its ttl
 };
 

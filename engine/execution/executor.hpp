@@ -18,7 +18,7 @@
 #include "execution/request_input.hpp"
 #include "execution/worker_pool.hpp"
 #include "logging/log_writer.hpp"
-#include "mosaic/outcome.hpp"
+#include "mosaic/call_result.hpp"
 #include "offload/offload_pool.hpp"
 #include "pipeline/compiled_pipeline.hpp"
 

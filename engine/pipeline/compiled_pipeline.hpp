@@ -43,6 +43,9 @@ struct CompiledStep {
   std::vector<std::size_t> deps;        // steps this one waits for (template refs and `after:`)
   std::vector<std::size_t> dependents;  // the reverse edges
   std::optional<StepCache> cache;       // `cache:`; its key's step references are in deps too
+  // No template reads inside its result: the result stays JSON text (mosaic::JsonText) when the
+  // downstream gives it so, and is spliced into the answer without a parse.
+  bool keep_as_text = false;
 };
 
 struct CompiledPipeline {

@@ -142,6 +142,21 @@ bool order_stages(CompiledPipeline& pipeline, const config::PipelineConfig& conf
   }
 }
 
+// A result that no template reads inside (the response places it whole, or nothing uses it) is
+// kept as the downstream's JSON text: never parsed, spliced into the answer as it came. Another
+// step's `with:` or cache key renders a tree, so any step it references is parsed.
+void mark_results_kept_as_text(CompiledPipeline& pipeline) {
+  std::vector<bool> tree(pipeline.steps.size(), false);
+  for (const CompiledStep& step : pipeline.steps) {
+    for (std::size_t d : step.input.step_refs()) tree[d] = true;
+    if (step.cache)
+      for (std::size_t d : step.cache->key.step_refs()) tree[d] = true;
+  }
+  if (pipeline.response)
+    for (std::size_t d : pipeline.response->steps_read_inside()) tree[d] = true;
+  for (std::size_t i = 0; i < pipeline.steps.size(); ++i) pipeline.steps[i].keep_as_text = !tree[i];
+}
+
 }  // namespace
 
 std::optional<CompiledPipeline> compile_pipeline(const config::PipelineConfig& config,
@@ -253,6 +268,7 @@ std::optional<CompiledPipeline> compile_pipeline(const config::PipelineConfig& c
     }
     out.response = std::move(*response);
   }
+  mark_results_kept_as_text(out);
   return out;
 }
 

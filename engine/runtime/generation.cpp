@@ -3,6 +3,7 @@
 #include <map>
 
 #include "config/yaml_json.hpp"
+#include "downstream/checked_text_downstream.hpp"
 #include "pipeline/pipeline_compiler.hpp"
 #include "resilience/resilient_downstream.hpp"
 
@@ -36,9 +37,10 @@ std::shared_ptr<const pipeline::DownstreamHandle> create_downstream(
     handle->plugin = config.plugin;
     handle->timeout = config.timeout;
     // Breaker, bulkhead, retry and hedge around the plugin's downstream
-    // (resilience/resilient_downstream.hpp).
+    // (resilience/resilient_downstream.hpp), and, innermost, the check of the JSON text it returns.
     handle->downstream =
-        resilience::make_resilient(downstream::keep_library_alive(std::move(created), plugin),
+        resilience::make_resilient(std::make_shared<downstream::CheckedTextDownstream>(
+                                       downstream::keep_library_alive(std::move(created), plugin)),
                                    config, &engine_services.logger(), &engine_services);
     handle->series = std::make_shared<metrics::DownstreamSeries>(config.name);
     return handle;

@@ -63,6 +63,11 @@ const Json* Reference::resolve(const RenderScope& scope, Json& scratch) const {
       return walk(scope.body, path);
     case Root::kSteps:
       if (slot >= scope.steps.size()) return nullptr;
+      if (scope.steps[slot] == nullptr && !scope.step_text(slot).empty()) {
+        // Kept as text because the compiler saw no read inside it; parse rather than fail.
+        scratch = json::parse(scope.step_text(slot));
+        return walk(&scratch, path);
+      }
       return walk(scope.steps[slot], path);
   }
   return nullptr;

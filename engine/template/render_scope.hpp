@@ -19,8 +19,16 @@ struct RenderScope {
   const StringPairs* query = nullptr;    // decoded name/value pairs, first one wins on lookup
   const StringPairs* headers = nullptr;  // lower-case names
   const Json* body = nullptr;            // null when the request had no body
-  // One entry per step of the pipeline; nullptr when the step has no value (failed, not run).
+  // One entry per step of the pipeline; nullptr when the step has no value (failed, not run) or
+  // holds it as text.
   std::span<const Json* const> steps;
+  // Empty, or one entry per step: the value as checked JSON text when it is kept so (a result the
+  // templates only place whole is never parsed); empty for the others.
+  std::span<const std::string_view> step_texts;
+
+  std::string_view step_text(std::size_t slot) const {
+    return slot < step_texts.size() ? step_texts[slot] : std::string_view();
+  }
 };
 
 }  // namespace mosaic::tmpl

@@ -329,6 +329,35 @@ bool whole_ref_is_text(const Node& node) {
          node.encoding == Interpolation::kPathSegment;
 }
 
+// Steps whose value `node` reads inside (a path below it, its text in a string or an encoding),
+// as opposed to placing it whole as JSON.
+void collect_read_inside(const Node& node, std::vector<std::size_t>& out) {
+  switch (node.kind) {
+    case Node::Kind::kConstant:
+      return;
+    case Node::Kind::kWholeRef:
+      if (node.ref->root == Root::kSteps && (!node.ref->path.empty() || whole_ref_is_text(node)))
+        out.push_back(node.ref->slot);
+      return;
+    case Node::Kind::kInterpolated:
+      for (const auto& piece : node.pieces)
+        if (piece.ref && piece.ref->root == Root::kSteps) out.push_back(piece.ref->slot);
+      return;
+    case Node::Kind::kObject:
+      for (const auto& member : node.members) collect_read_inside(member.value, out);
+      return;
+    case Node::Kind::kArray:
+      for (const auto& item : node.items) collect_read_inside(item, out);
+      return;
+  }
+}
+
+std::vector<std::size_t> sorted_unique(std::vector<std::size_t> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
 std::string whole_ref_text(const Node& node, const Json* value) {
   std::string text;
   append_text(text, value);
@@ -403,6 +432,12 @@ void write_node(const Node& node, const RenderScope& scope, std::string& out) {
       append_json(out, node.constant);
       return;
     case Node::Kind::kWholeRef: {
+      if (node.ref->root == Root::kSteps && node.ref->path.empty() && !whole_ref_is_text(node)) {
+        if (std::string_view text = scope.step_text(node.ref->slot); !text.empty()) {
+          out.append(text);  // a result kept as the downstream's JSON text: spliced
+          return;
+        }
+      }
       Json scratch;
       const Json* value = node.ref->resolve(scope, scratch);
       if (!value) {
@@ -447,6 +482,9 @@ std::optional<ValueTemplate> ValueTemplate::compile(const YAML::Node& node, cons
   ValueTemplate out;
   out.root_ = std::move(*root);
   out.step_refs_ = compiler.take_step_refs();
+  std::vector<std::size_t> inside;
+  collect_read_inside(out.root_, inside);
+  out.steps_read_inside_ = sorted_unique(std::move(inside));
   return out;
 }
 
@@ -463,6 +501,9 @@ std::optional<ValueTemplate> ValueTemplate::compile_string(const std::string& te
   ValueTemplate out;
   out.root_ = std::move(*root);
   out.step_refs_ = compiler.take_step_refs();
+  std::vector<std::size_t> inside;
+  collect_read_inside(out.root_, inside);
+  out.steps_read_inside_ = sorted_unique(std::move(inside));
   return out;
 }
 

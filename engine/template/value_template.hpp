@@ -72,6 +72,9 @@ class ValueTemplate {
   bool is_constant() const;
   // Indexes of every step referenced anywhere in the tree, sorted, unique.
   const std::vector<std::size_t>& step_refs() const { return step_refs_; }
+  // The subset whose value is read inside (a path below it, its text interpolated or encoded)
+  // rather than only placed whole as JSON: those need the value as a tree.
+  const std::vector<std::size_t>& steps_read_inside() const { return steps_read_inside_; }
 
   struct Piece {
     std::string literal;  // used when !ref
@@ -98,6 +101,7 @@ class ValueTemplate {
  private:
   Node root_;
   std::vector<std::size_t> step_refs_;
+  std::vector<std::size_t> steps_read_inside_;
 };
 
 }  // namespace mosaic::tmpl

@@ -1,7 +1,6 @@
 #include "http_downstream.hpp"
 
 #include <algorithm>
-#include <optional>
 
 #include "http_request_builder.hpp"
 
@@ -35,60 +34,18 @@ mosaic::CallResult HttpDownstream::call(const mosaic::Json& input, mosaic::CallC
   if (!request) return std::move(request).take_failure();
   auto response = client_->send(request.value(), context);
   if (!response) return std::move(response).take_failure();
-  // A large body is parsed on the engine's offload pool rather than on this thread.
-  if (context.should_offload(response.value().body.size())) {
-    std::optional<mosaic::CallResult> result;
-    if (auto refused = context.offload(
-            [&] { result.emplace(interpret_response(response.value(), &context)); })) {
-      return std::move(*refused);
-    }
-    return std::move(*result);
-  }
-  return interpret_response(response.value());
+  return interpret_response(std::move(response).value());
 }
 
-namespace {
-
-constexpr std::size_t kParseSlice = 256 * 1024;
-
-// json::parse, fed a slice at a time so that a cancelled call stops within one slice.
-mosaic::CallResult parse_cancellable(const std::string& body, const mosaic::CallContext& context,
-                                     boost::system::error_code& ec) {
-  mosaic::json::stream_parser parser;
-  for (std::size_t offset = 0; offset < body.size() && !ec; offset += kParseSlice) {
-    if (context.cancelled()) return context.interruption();
-    parser.write(body.data() + offset, std::min(kParseSlice, body.size() - offset), ec);
-  }
-  if (!ec) parser.finish(ec);
-  if (ec) return mosaic::Json(nullptr);
-  return parser.release();
-}
-
-}  // namespace
-
-mosaic::CallResult interpret_response(const mosaic::HttpResponse& response,
-                                      const mosaic::CallContext* context) {
+mosaic::CallResult interpret_response(mosaic::HttpResponse response) {
   if (response.status < 200 || response.status > 299) {
     return mosaic::Failure::Status(response.status, "HTTP " + std::to_string(response.status));
   }
   bool blank = std::all_of(response.body.begin(), response.body.end(),
                            [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
   if (response.status == 204 || blank) return mosaic::Json(nullptr);
-  boost::system::error_code ec;
-  mosaic::CallResult parsed = context ? parse_cancellable(response.body, *context, ec)
-                                      : mosaic::CallResult(mosaic::json::parse(response.body, ec));
-  if (!parsed) return parsed;  // cancelled mid-parse
-  if (ec) {
-    return mosaic::Failure::Of(
-        mosaic::FailureKind::kBadResponse,
-        "HTTP " + std::to_string(response.status) + " body is not JSON: " + ec.message());
-  }
-  if (!mosaic::all_numbers_finite(parsed.value())) {
-    return mosaic::Failure::Of(mosaic::FailureKind::kBadResponse,
-                               "HTTP " + std::to_string(response.status) +
-                                   " body has a number beyond the range of a double");
-  }
-  return parsed;
+  // Handed over unparsed: the engine checks it, and parses it only if a template reads inside it.
+  return mosaic::JsonText{std::move(response.body)};
 }
 
 }  // namespace mosaic_http

@@ -23,9 +23,8 @@ class HttpDownstream final : public mosaic::Downstream {
   const std::shared_ptr<mosaic::HttpClient> client_;
 };
 
-// The result for a response (exposed for tests). With a context, the body is parsed in slices
-// and the parse stops as soon as the call is cancelled (used for large bodies on the offload pool).
-mosaic::CallResult interpret_response(const mosaic::HttpResponse& response,
-                                      const mosaic::CallContext* context = nullptr);
+// The result for a response (exposed for tests): a failure for a status outside 2xx, null for an
+// empty body, else the body as JSON text for the engine to check.
+mosaic::CallResult interpret_response(mosaic::HttpResponse response);
 
 }  // namespace mosaic_http

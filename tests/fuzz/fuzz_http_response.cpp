@@ -1,12 +1,15 @@
-// Downstream response parsing in the http plugin: status, content type and body of whatever a
-// downstream sends -> a value or a typed failure, never a crash. The body is parsed both ways the
-// plugin does (in one go, and in slices under a call context as on the offload pool); both must
-// give the same answer, and a status outside 2xx is always a status failure.
+// A downstream's response on its way to a step result: the http plugin's interpret_response
+// (status and body -> a failure, null, or the body as JSON text), then the engine's check of that
+// text (downstream::check_result) and its parse into a tree (downstream::parse_text). Never a
+// crash, and the check must agree with json::parse exactly: text is accepted if and only if
+// json::parse reads it and every number in it is finite, and the tree parse_text builds is the one
+// json::parse builds. A status outside 2xx is always a status failure.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "downstream/checked_text_downstream.hpp"
 #include "fake_call_context.hpp"
 #include "http_downstream.hpp"
 
@@ -23,15 +26,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   response.status = 100 + (data[0] % 5) * 100 + (data[0] / 5) % 30;  // 1xx..5xx, a few codes each
   response.content_type = types[data[1] % 6];
   response.body.assign(reinterpret_cast<const char*>(data + 2), size - 2);
+  const std::string body = response.body;
+  const int status = response.status;
 
-  const mosaic::CallResult whole = mosaic_http::interpret_response(response);
-  const mosaic::CallResult sliced = mosaic_http::interpret_response(response, &context);
-  if (whole.ok() != sliced.ok()) __builtin_trap();
-  if (whole.ok() && whole.value() != sliced.value()) __builtin_trap();
-  if (!whole.ok() && whole.failure().kind != sliced.failure().kind) __builtin_trap();
-  const bool success = response.status >= 200 && response.status <= 299;
-  if (!success && (whole.ok() || whole.failure().kind != mosaic::FailureKind::kBadStatus ||
-                   whole.failure().status != response.status))
-    __builtin_trap();
+  const mosaic::CallResult interpreted = mosaic_http::interpret_response(std::move(response));
+  const bool success = status >= 200 && status <= 299;
+  if (!success) {
+    if (interpreted.ok() || interpreted.failure().kind != mosaic::FailureKind::kBadStatus ||
+        interpreted.failure().status != status)
+      __builtin_trap();
+    return 0;
+  }
+  if (!interpreted.ok()) __builtin_trap();
+  if (!interpreted.is_text()) return 0;  // 204 or a blank body: null
+
+  boost::system::error_code ec;
+  const mosaic::Json reference = mosaic::json::parse(body, ec);
+  const bool valid = !ec && mosaic::all_numbers_finite(reference);
+  const mosaic::CallResult checked = mosaic::downstream::check_result(interpreted, context);
+  if (checked.ok() != valid) __builtin_trap();
+  if (!valid) {
+    if (checked.failure().kind != mosaic::FailureKind::kBadResponse) __builtin_trap();
+    return 0;
+  }
+  if (!checked.is_text() || checked.text() != body) __builtin_trap();
+  const mosaic::CallResult tree = mosaic::downstream::parse_text(checked, context);
+  if (!tree.ok() || tree.is_text() || tree.value() != reference) __builtin_trap();
   return 0;
 }

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "mosaic/call_context.hpp"
+#include "mosaic/call_result.hpp"
 #include "mosaic/json.hpp"
-#include "mosaic/outcome.hpp"
 
 namespace mosaic {
 

@@ -5,7 +5,6 @@
 #include <variant>
 
 #include "mosaic/failure.hpp"
-#include "mosaic/json.hpp"
 
 namespace mosaic {
 
@@ -44,8 +43,5 @@ class Outcome {
  private:
   std::variant<T, Failure> state_;
 };
-
-// What Downstream::call returns.
-using CallResult = Outcome<Json>;
 
 }  // namespace mosaic

@@ -5,8 +5,8 @@
 #include <boost/version.hpp>
 
 #define MOSAIC_ABI_VERSION \
-  3u  // 2: CallContext::should_offload and offload; 3: HttpClientOptions::tls,
-      // FailureKind::kTlsVerifyFailed and kTlsHandshakeFailed
+  4u  // 2: CallContext::should_offload and offload; 3: HttpClientOptions::tls,
+      // FailureKind::kTlsVerifyFailed and kTlsHandshakeFailed; 4: CallResult may hold JsonText
 #define MOSAIC_SDK_VERSION "0.1.0"
 
 // Values cross the boundary as boost::json; a plugin built against another Boost would disagree

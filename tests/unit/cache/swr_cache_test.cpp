@@ -15,6 +15,7 @@
 
 #include "cache/memory_cache.hpp"
 #include "fake_call_context.hpp"
+#include "response/result_text.hpp"
 
 namespace mosaic::cache {
 namespace {
@@ -141,17 +142,39 @@ class SwrCacheTest : public ::testing::Test {
   int launched_ = 0;
 };
 
+// A value under our prefix whose payload is not JSON (written by something else) is never
+// served: it is counted as an error and treated as a miss, and the fresh fetch replaces it.
+TEST_F(SwrCacheTest, APayloadThatIsNotJsonIsAMissAndAnError) {
+  auto backend = std::make_shared<MemoryCache>();
+  auto cache = make(backend);
+  for (const char* payload : {"{\"a\":", "<html>", "[1E400]"}) {
+    Envelope envelope;
+    envelope.stored_at_ms = now_;
+    envelope.fresh_until_ms = now_ + 60'000;
+    envelope.stale_until_ms = now_ + 120'000;
+    envelope.payload = payload;
+    backend->set(cache->value_key("orders:42"), encode_envelope(envelope), 60s);
+    const int calls_before = calls_;
+    auto answer = get(*cache);
+    ASSERT_TRUE(answer.result.ok());
+    EXPECT_EQ(response::result_json(answer.result), (json::array{1, 2})) << payload;
+    EXPECT_EQ(calls_, calls_before + 1) << payload;
+  }
+  EXPECT_GE(count(&StepCacheSeries::error), 3u);
+  EXPECT_EQ(count(&StepCacheSeries::fresh), 0u);
+}
+
 TEST_F(SwrCacheTest, MissFetchesOnceStoresAndThenServesFresh) {
   auto cache = make(std::make_shared<MemoryCache>());
   auto first = get(*cache);
   ASSERT_TRUE(first.result.ok());
-  EXPECT_EQ(first.result.value(), (json::array{1, 2}));
+  EXPECT_EQ(response::result_json(first.result), (json::array{1, 2}));
   EXPECT_FALSE(first.stale_age_ms);
   EXPECT_EQ(calls_, 1);
   now_ += 59'999;
   auto second = get(*cache);
   ASSERT_TRUE(second.result.ok());
-  EXPECT_EQ(second.result.value(), (json::array{1, 2}));
+  EXPECT_EQ(response::result_json(second.result), (json::array{1, 2}));
   EXPECT_FALSE(second.stale_age_ms);
   EXPECT_EQ(calls_, 1);
   EXPECT_EQ(count(&StepCacheSeries::miss), 1u);
@@ -170,12 +193,12 @@ TEST_F(SwrCacheTest, StaleIsServedAtOnceWithItsAgeAndRefreshedOnceInTheBackgroun
   };
   auto stale = get(*cache);
   ASSERT_TRUE(stale.result.ok());
-  EXPECT_EQ(stale.result.value(), (json::array{1, 2}));
+  EXPECT_EQ(response::result_json(stale.result), (json::array{1, 2}));
   ASSERT_TRUE(stale.stale_age_ms);
   EXPECT_EQ(*stale.stale_age_ms, 61'000);
   // A second stale read while the refresh runs starts no other refresh.
   auto again = get(*cache);
-  EXPECT_EQ(again.result.value(), (json::array{1, 2}));
+  EXPECT_EQ(response::result_json(again.result), (json::array{1, 2}));
   EXPECT_EQ(launched_, 1);
   EXPECT_EQ(cache->refreshes_in_progress(), 1u);
   gate.open();
@@ -183,7 +206,7 @@ TEST_F(SwrCacheTest, StaleIsServedAtOnceWithItsAgeAndRefreshedOnceInTheBackgroun
   EXPECT_EQ(cache->refreshes_in_progress(), 0u);
   EXPECT_EQ(calls_, 2);  // the first fetch and one refresh
   auto fresh = get(*cache);
-  EXPECT_EQ(fresh.result.value(), (json::array{3}));
+  EXPECT_EQ(response::result_json(fresh.result), (json::array{3}));
   EXPECT_FALSE(fresh.stale_age_ms);
   EXPECT_EQ(count(&StepCacheSeries::stale), 2u);
   EXPECT_EQ(count(&StepCacheSeries::refresh), 1u);
@@ -201,7 +224,8 @@ TEST_F(SwrCacheTest, AFailedRefreshIsNotRetriedBeforeItsBackoff) {
   EXPECT_TRUE(get(*cache).stale_age_ms);
   join_refreshes();
   EXPECT_EQ(launched_, 1);
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(get(*cache).result.value(), (json::array{1, 2}));
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(response::result_json(get(*cache).result), (json::array{1, 2}));
   join_refreshes();
   EXPECT_EQ(launched_, 1);  // a down downstream is not called back to back
   std::this_thread::sleep_for(120ms);
@@ -217,7 +241,7 @@ TEST_F(SwrCacheTest, PastTheStaleWindowIsAMiss) {
   now_ += 360'000;  // ttl + stale
   answer_ = [] { return Json("new"); };
   auto answer = get(*cache);
-  EXPECT_EQ(answer.result.value(), "new");
+  EXPECT_EQ(response::result_json(answer.result), "new");
   EXPECT_FALSE(answer.stale_age_ms);
   EXPECT_EQ(calls_, 2);
   EXPECT_EQ(launched_, 0);
@@ -230,7 +254,7 @@ TEST_F(SwrCacheTest, FailedFetchServesTheNewestCachedValueWithItsAge) {
   answer_ = [] { return Failure::Status(503); };
   auto answer = get(*cache);
   ASSERT_TRUE(answer.result.ok());
-  EXPECT_EQ(answer.result.value(), (json::array{1, 2}));
+  EXPECT_EQ(response::result_json(answer.result), (json::array{1, 2}));
   ASSERT_TRUE(answer.stale_age_ms);
   EXPECT_EQ(*answer.stale_age_ms, 400'000);
   EXPECT_EQ(count(&StepCacheSeries::fallback), 1u);
@@ -245,7 +269,7 @@ TEST_F(SwrCacheTest, FailedFetchWithNothingCachedFailsAndIsNotStored) {
   // Failures are never cached: the next request calls again, and its success is stored.
   answer_ = [] { return Json("ok"); };
   auto next = get(*cache);
-  EXPECT_EQ(next.result.value(), "ok");
+  EXPECT_EQ(response::result_json(next.result), "ok");
   EXPECT_EQ(calls_, 2);
   get(*cache);
   EXPECT_EQ(calls_, 2);
@@ -264,7 +288,7 @@ TEST_F(SwrCacheTest, ConcurrentMissesForOneKeyShareOneFetch) {
   for (int i = 0; i < kRequests; ++i) {
     requests.emplace_back([&] {
       auto answer = get(*cache);
-      if (answer.result.ok() && answer.result.value() == "shared") ++ok;
+      if (answer.result.ok() && response::result_json(answer.result) == "shared") ++ok;
     });
   }
   const auto until = std::chrono::steady_clock::now() + 10s;
@@ -293,7 +317,7 @@ TEST_F(SwrCacheTest, DifferentKeysDoNotWaitForEachOther) {
   std::thread slow([&] { get(*cache, "a"); });
   while (calls_ == 0) std::this_thread::sleep_for(1ms);
   auto other = get(*cache, "b");
-  EXPECT_EQ(other.result.value(), "quick");
+  EXPECT_EQ(response::result_json(other.result), "quick");
   gate.open();
   slow.join();
 }
@@ -305,7 +329,7 @@ TEST_F(SwrCacheTest, AWaiterGivesUpAtItsOwnDeadline) {
     gate.wait();
     return Json("late");
   };
-  std::thread leader([&] { EXPECT_EQ(get(*cache).result.value(), "late"); });
+  std::thread leader([&] { EXPECT_EQ(response::result_json(get(*cache).result), "late"); });
   while (calls_ == 0) std::this_thread::sleep_for(1ms);
   const auto started = std::chrono::steady_clock::now();
   auto waiter = get(*cache, "orders:42", 100ms);
@@ -343,7 +367,7 @@ TEST_F(SwrCacheTest, AWaiterWhoseLeaderWasCancelledFetchesItself) {
   ASSERT_FALSE(leader_answer.result.ok());
   EXPECT_EQ(leader_answer.result.failure().kind, FailureKind::kCancelled);
   ASSERT_TRUE(waiter_answer.result.ok());
-  EXPECT_EQ(waiter_answer.result.value(), (json::array{1, 2}));
+  EXPECT_EQ(response::result_json(waiter_answer.result), (json::array{1, 2}));
   EXPECT_EQ(calls_, 1);  // the waiter's own fetch (the leader's was not counted)
 }
 
@@ -356,18 +380,18 @@ TEST_F(SwrCacheTest, PeekServesFreshOrStaleAndRefreshesUnlessFresh) {
   EXPECT_EQ(calls_, 1);
   auto fresh = cache->peek("recs:1", policy_, launcher(), &series_);
   ASSERT_TRUE(fresh.value);
-  EXPECT_EQ(*fresh.value, (json::array{1, 2}));
+  EXPECT_EQ(json::parse(*fresh.value), (json::array{1, 2}));
   EXPECT_FALSE(fresh.refreshing);
   EXPECT_FALSE(fresh.stale_age_ms);
   now_ += 70'000;
   answer_ = [] { return Json("next"); };
   auto stale = cache->peek("recs:1", policy_, launcher(), &series_);
   ASSERT_TRUE(stale.value);
-  EXPECT_EQ(*stale.value, (json::array{1, 2}));
+  EXPECT_EQ(json::parse(*stale.value), (json::array{1, 2}));
   EXPECT_EQ(stale.stale_age_ms, 70'000);
   EXPECT_TRUE(stale.refreshing);
   join_refreshes();
-  EXPECT_EQ(*cache->peek("recs:1", policy_, launcher(), &series_).value, "next");
+  EXPECT_EQ(json::parse(*cache->peek("recs:1", policy_, launcher(), &series_).value), "next");
   EXPECT_EQ(calls_, 2);
 }
 
@@ -375,7 +399,7 @@ TEST_F(SwrCacheTest, AFailingBackendNeverFailsTheStep) {
   auto cache = make(std::make_shared<BrokenCache>());
   auto answer = get(*cache);
   ASSERT_TRUE(answer.result.ok());
-  EXPECT_EQ(answer.result.value(), (json::array{1, 2}));
+  EXPECT_EQ(response::result_json(answer.result), (json::array{1, 2}));
   EXPECT_GE(count(&StepCacheSeries::error), 2u);  // the read and the lease (and the store)
   auto peek = cache->peek("recs:1", policy_, launcher(), &series_);
   EXPECT_FALSE(peek.value);
@@ -386,7 +410,7 @@ TEST_F(SwrCacheTest, ValuesUnderThePrefixThatAreNotOursAreMisses) {
   auto cache = make(backend);
   backend->set(cache->value_key("orders:42"), "not an envelope", 10s);
   auto answer = get(*cache);
-  EXPECT_EQ(answer.result.value(), (json::array{1, 2}));
+  EXPECT_EQ(response::result_json(answer.result), (json::array{1, 2}));
   EXPECT_EQ(calls_, 1);
 }
 
@@ -410,8 +434,8 @@ TEST_F(SwrCacheTest, AcrossInstancesTheLeaseHolderFetchesAndTheOtherReadsItsValu
   gate.open();
   first.join();
   second.join();
-  EXPECT_EQ(on_a.result.value(), "from-a");
-  EXPECT_EQ(on_b.result.value(), "from-a");
+  EXPECT_EQ(response::result_json(on_a.result), "from-a");
+  EXPECT_EQ(response::result_json(on_b.result), "from-a");
   EXPECT_EQ(calls_, 1);
   EXPECT_EQ(count(&StepCacheSeries::coalesced), 1u);
   // The lease was released.
@@ -440,7 +464,7 @@ TEST_F(SwrCacheTest, WhenTheLeaseHolderFailsTheOtherInstanceFallsBackToAnOlderVa
   second.join();
   EXPECT_EQ(calls_, 2);  // b did not call the failing downstream too
   ASSERT_TRUE(on_b.result.ok());
-  EXPECT_EQ(on_b.result.value(), (json::array{1, 2}));
+  EXPECT_EQ(response::result_json(on_b.result), (json::array{1, 2}));
   EXPECT_TRUE(on_b.stale_age_ms);
   ASSERT_TRUE(on_a.result.ok());
   EXPECT_TRUE(on_a.stale_age_ms);

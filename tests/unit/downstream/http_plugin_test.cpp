@@ -1,11 +1,14 @@
-// The http plugin (http.so), loaded the way the engine loads it, against a real test server.
+// The http plugin (http.so), loaded the way the engine loads it (wrapped in the check of the JSON
+// text it returns), against a real test server.
 #include <gtest/gtest.h>
 
 #include <array>
 
+#include "downstream/checked_text_downstream.hpp"
 #include "downstream/plugin_loader.hpp"
 #include "downstream/plugin_services.hpp"
 #include "fake_call_context.hpp"
+#include "response/result_text.hpp"
 #include "test_http_server.hpp"
 
 namespace mosaic::downstream {
@@ -18,7 +21,7 @@ using mosaic::testing::TestHttpServer;
 
 // The failure's reason, or "ok": never asserts on an outcome of the wrong kind.
 template <class T>
-std::string reason(const Outcome<T>& outcome) {
+std::string reason(const T& outcome) {
   return outcome.ok() ? "ok" : outcome.failure().reason();
 }
 
@@ -27,7 +30,8 @@ class HttpPluginTest : public ::testing::Test {
   std::shared_ptr<Downstream> make(json::object config) {
     auto plugin = loader_.load("http");
     DownstreamSpec spec{"users", Json(std::move(config)), 1000ms};
-    return keep_library_alive(plugin->create_downstream(spec, services_), plugin);
+    return std::make_shared<CheckedTextDownstream>(
+        keep_library_alive(plugin->create_downstream(spec, services_), plugin));
   }
   std::shared_ptr<Downstream> make() { return make({{"base_url", server_.base_url()}}); }
 
@@ -55,7 +59,9 @@ TEST_F(HttpPluginTest, JsonBodyOfA2xxIsTheResult) {
   auto http = make();
   auto result = call(*http, R"({"path":"/json"})");
   ASSERT_TRUE(result.ok()) << result.failure().detail;
-  EXPECT_EQ(result.value(), json::parse(R"({"ok":true})"));
+  // Handed over as the body's text, unparsed, once checked.
+  ASSERT_TRUE(result.is_text());
+  EXPECT_EQ(json::parse(result.text()), json::parse(R"({"ok":true})"));
   auto request = server_.last_request();
   EXPECT_EQ(request->method, "GET");
   EXPECT_EQ(request->header("Accept"), "application/json");
@@ -169,7 +175,7 @@ TEST_F(HttpPluginTest, SendsAJsonBody) {
   EXPECT_EQ(request->method, "POST");
   EXPECT_EQ(request->header("Content-Type"), "application/json");
   EXPECT_EQ(json::parse(request->body), json::parse(R"({"name":"Ada","tags":[1,2]})"));
-  EXPECT_EQ(result.value().at("body").as_string(), request->body);
+  EXPECT_EQ(response::result_json(result).at("body").as_string(), request->body);
 
   ASSERT_TRUE(call(*http, R"({"method":"DELETE","path":"/echo","body":null})").ok());
   EXPECT_EQ(server_.last_request()->body, "");
@@ -248,7 +254,6 @@ TEST_F(HttpPluginTest, ConfigErrorsNameTheKey) {
   EXPECT_EQ(config_error({{"base_url", "http://example.com"}, {"headers", nullptr}}), "no error");
 }
 
-// A large body is parsed on the offload pool; the parse stops when the call is cancelled.
 // Found by fuzz_json_body: Boost.JSON reads 1E400 as infinity and would write it back as
 // `Infinity`, which is not JSON; such a body is a bad response, on both parse paths.
 TEST_F(HttpPluginTest, ANumberBeyondADoubleIsBadResponse) {
@@ -266,7 +271,8 @@ TEST_F(HttpPluginTest, ANumberBeyondADoubleIsBadResponse) {
   EXPECT_EQ(context.offloaded(), 1);
 }
 
-TEST_F(HttpPluginTest, LargeBodiesAreParsedOnTheOffloadPool) {
+// A large body is checked on the offload pool; the check stops when the call is cancelled.
+TEST_F(HttpPluginTest, LargeBodiesAreCheckedOnTheOffloadPool) {
   json::array items;
   for (int i = 0; i < 20000; ++i)
     items.emplace_back(json::object{{"id", i}, {"name", "item " + std::to_string(i)}});
@@ -284,11 +290,11 @@ TEST_F(HttpPluginTest, LargeBodiesAreParsedOnTheOffloadPool) {
     context.offload_from(100 * 1024);
     auto result = http->call(with, context);
     ASSERT_TRUE(result.ok()) << result.failure().detail;
-    EXPECT_EQ(result.value().at("items").as_array().size(), 20000u);
+    EXPECT_EQ(response::result_json(result).at("items").as_array().size(), 20000u);
     EXPECT_EQ(context.offloaded(), 1);
     auto small = http->call(json::parse(R"({"path":"/json"})"), context);
     ASSERT_TRUE(small.ok());
-    EXPECT_EQ(context.offloaded(), 1);  // a small body is parsed inline
+    EXPECT_EQ(context.offloaded(), 1);  // a small body is checked inline
   }
   {
     FakeCallContext context(5s, "req-big");

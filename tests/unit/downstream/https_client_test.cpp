@@ -26,12 +26,12 @@ using mosaic::testing::TestCertificates;
 using mosaic::testing::TlsTestServer;
 
 template <class T>
-std::string reason(const Outcome<T>& outcome) {
+std::string reason(const T& outcome) {
   return outcome.ok() ? "ok" : outcome.failure().reason();
 }
 
 template <class T>
-std::string detail(const Outcome<T>& outcome) {
+std::string detail(const T& outcome) {
   return outcome.ok() ? "" : outcome.failure().detail;
 }
 

@@ -16,7 +16,7 @@ using mosaic::testing::FakeCallContext;
 
 // The failure's reason, or "ok": never asserts on an outcome of the wrong kind.
 template <class T>
-std::string reason(const Outcome<T>& outcome) {
+std::string reason(const T& outcome) {
   return outcome.ok() ? "ok" : outcome.failure().reason();
 }
 

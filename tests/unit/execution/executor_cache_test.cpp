@@ -248,5 +248,32 @@ steps:
   EXPECT_EQ(second.body().at("recs"), (json::array{"b1"}));
 }
 
+// The cache holds a result as JSON text: stored as the downstream sent it and, for a step placed
+// whole, served into the answer as stored, with no parse on either side. A step that reads
+// inside a cached result gets it parsed.
+TEST_F(ExecutorCacheTest, CachedTextIsStoredAndServedAsSent) {
+  auto whole = compile(R"(endpoint: GET /w/{userId}
+steps:
+  orders: { call: svc, with: { id: orders, text: '[ 1,2 ]' },
+            cache: { key: "t:${params.userId}", ttl: 60s, stale: 60s } }
+response:
+  orders: "${steps.orders}"
+)");
+  auto inside = compile(R"(endpoint: GET /i/{userId}
+steps:
+  orders: { call: svc, with: { id: orders, text: '[ 1,2 ]' },
+            cache: { key: "t:${params.userId}", ttl: 60s, stale: 60s } }
+response:
+  first: "${steps.orders.0}"
+)");
+  auto fetched = run(whole);
+  auto served = run(whole);
+  auto read = run(inside);
+  EXPECT_EQ(calls_of("orders"), 1u);
+  EXPECT_EQ(fetched.serialized.rfind(R"({"orders":[ 1,2 ],)", 0), 0u) << fetched.serialized;
+  EXPECT_EQ(served.serialized.rfind(R"({"orders":[ 1,2 ],)", 0), 0u) << served.serialized;
+  EXPECT_EQ(read.body().at("first"), 1);
+}
+
 }  // namespace
 }  // namespace mosaic::testing

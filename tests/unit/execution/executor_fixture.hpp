@@ -12,6 +12,7 @@
 #include "config/engine_config.hpp"
 #include "execution/executor.hpp"
 #include "pipeline/pipeline_compiler.hpp"
+#include "response/result_text.hpp"
 #include "scripted_downstream.hpp"
 
 namespace mosaic::testing {
@@ -90,7 +91,7 @@ class ExecutorTest : public ::testing::Test {
              const CallResult& result) {
         std::lock_guard lock(bg_mutex_);
         background_.push_back({request_id, p.steps[step].name, result.ok(),
-                               result.ok() ? result.value() : Json(),
+                               result.ok() ? response::result_json(result) : Json(),
                                result.ok() ? std::string() : result.failure().reason()});
         bg_changed_.notify_all();
       },

@@ -299,5 +299,59 @@ steps:
   EXPECT_TRUE(tiny.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(3)));
 }
 
+// A result the templates only place whole stays the downstream's JSON text: it goes into the
+// answer byte for byte (its spacing shows no tree was built and written out again).
+TEST_F(ExecutorTest, AResultPlacedWholeIsSplicedAsTheDownstreamSentIt) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  a: { call: svc, with: { text: '{ "x" : 1 ,"y":[ 2 ] }' } }
+response:
+  page: "${steps.a}"
+)");
+  ASSERT_TRUE(p->steps[0].keep_as_text);
+  auto result = run(p);
+  ASSERT_EQ(result.status, Status::kOk);
+  EXPECT_EQ(result.serialized.rfind(R"({"page":{ "x" : 1 ,"y":[ 2 ] },"_meta":)", 0), 0u)
+      << result.serialized;
+  EXPECT_EQ(result.body().at("page"), json::parse(R"({"x":1,"y":[2]})"));
+}
+
+TEST_F(ExecutorTest, WithoutResponseTextResultsAreSplicedByName) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  a: { call: svc, with: { text: '[1,  2]' } }
+  b: { call: svc, class: degradable, with: { text: ' "two" ' } }
+)");
+  auto result = run(p);
+  ASSERT_EQ(result.status, Status::kOk);
+  EXPECT_EQ(result.serialized.rfind(R"({"a":[1,  2],"b": "two" ,"_meta":)", 0), 0u)
+      << result.serialized;
+}
+
+// A result read inside (a path below it, its text in a string, another step's input) is parsed
+// once, when the step completes; the whole of it is then written from the tree.
+TEST_F(ExecutorTest, AResultReadInsideIsParsedOnce) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  a: { call: svc, with: { text: '{ "name" : "Ada", "id": 7 }' } }
+  b: { call: svc, with: { id: b, value: "${steps.a.id}" } }
+response:
+  whole: "${steps.a}"
+  hello: "hi ${steps.a.name}"
+  next: "${steps.b}"
+)");
+  EXPECT_FALSE(p->steps[0].keep_as_text);
+  EXPECT_TRUE(p->steps[1].keep_as_text);
+  auto result = run(p);
+  ASSERT_EQ(result.status, Status::kOk);
+  EXPECT_EQ(
+      result.serialized.rfind(R"({"whole":{"name":"Ada","id":7},"hello":"hi Ada","next":7,)", 0),
+      0u)
+      << result.serialized;
+}
+
 }  // namespace
 }  // namespace mosaic::testing

@@ -1,7 +1,7 @@
 #pragma once
 // An in-process Downstream whose behaviour each step's `with:` scripts:
-//   { value: <json>, delay_ms: N, fail: <FailureKind name>, status: N, hang: true,
-//     ignore_cancel: true, throw: true }
+//   { value: <json>, text: <JSON text, returned unparsed as mosaic::JsonText>, delay_ms: N,
+//     fail: <FailureKind name>, status: N, hang: true, ignore_cancel: true, throw: true }
 // It records every call so tests can see ordering, overlap and cancellation.
 #include <atomic>
 #include <chrono>
@@ -83,6 +83,7 @@ class ScriptedDownstream : public Downstream {
       return Failure::Status(static_cast<int>(status->to_number<std::int64_t>()));
     if (with.contains("fail")) return Failure::Of(FailureKind::kUnavailable, "scripted failure");
     if (auto* value = with.if_contains("value")) return *value;
+    if (auto* text = with.if_contains("text")) return JsonText{std::string(text->as_string())};
     return Json(json::object{{"echo", json::object(with)}});
   }
 

@@ -20,7 +20,7 @@ using mosaic::testing::FakeCallContext;
 using mosaic::testing::FakeDownstream;
 
 template <class T>
-std::string reason(const Outcome<T>& outcome) {
+std::string reason(const T& outcome) {
   return outcome.ok() ? "ok" : outcome.failure().reason();
 }
 

@@ -1,0 +1,60 @@
+#include "downstream/checked_text_downstream.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "downstream/json_text_check.hpp"
+
+namespace mosaic::downstream {
+
+CallResult check_result(CallResult result, CallContext& context) {
+  if (!result.is_text()) return result;
+  const std::string_view text = result.text();
+  std::optional<std::string> problem;
+  auto check = [&] {
+    problem = check_json_text(text, [&context] { return !context.cancelled(); });
+  };
+  if (context.should_offload(text.size())) {
+    if (auto refused = context.offload(check)) return std::move(*refused);
+  } else {
+    check();
+  }
+  if (!problem) return result;
+  if (problem->empty()) return context.interruption();  // cancelled mid-check
+  return Failure::Of(FailureKind::kBadResponse, "body is not JSON: " + *problem);
+}
+
+CallResult parse_text(CallResult result, CallContext& context) {
+  if (!result.is_text()) return result;
+  const std::string_view text = result.text();
+  std::optional<CallResult> parsed;
+  auto parse = [&] {
+    json::stream_parser parser;
+    boost::system::error_code ec;
+    for (std::size_t offset = 0; offset < text.size() && !ec; offset += kJsonCheckSlice) {
+      if (offset > 0 && context.cancelled()) {
+        parsed.emplace(context.interruption());
+        return;
+      }
+      parser.write(text.data() + offset, std::min(kJsonCheckSlice, text.size() - offset), ec);
+    }
+    if (!ec) parser.finish(ec);
+    if (ec) {
+      parsed.emplace(Failure::Of(FailureKind::kBadResponse, "body is not JSON: " + ec.message()));
+      return;
+    }
+    parsed.emplace(parser.release());
+  };
+  if (context.should_offload(text.size())) {
+    if (auto refused = context.offload(parse)) return std::move(*refused);
+  } else {
+    parse();
+  }
+  return std::move(*parsed);
+}
+
+CallResult CheckedTextDownstream::call(const Json& input, CallContext& context) {
+  return check_result(inner_->call(input, context), context);
+}
+
+}  // namespace mosaic::downstream
