@@ -83,22 +83,36 @@ CacheAnswer SwrCache::serve(Cached&& cached, std::int64_t now) const {
   return answer;
 }
 
+std::optional<CacheAnswer> SwrCache::answer_from(std::optional<Cached>& cached,
+                                                 const std::string& key, const CachePolicy& policy,
+                                                 const Launch& launch, StepCacheSeries* series) {
+  const std::int64_t now = now_ms();
+  if (cached && cached->envelope.fresh_at(now)) {
+    bump(series, &StepCacheSeries::fresh);
+    return serve(std::move(*cached), now);
+  }
+  if (cached && cached->envelope.usable_at(now)) {
+    bump(series, &StepCacheSeries::stale);
+    start_refresh(key, policy, launch, series);
+    return serve(std::move(*cached), now);
+  }
+  return std::nullopt;
+}
+
+std::optional<CacheAnswer> SwrCache::lookup(const std::string& key, const CachePolicy& policy,
+                                            const Launch& launch, StepCacheSeries* series) {
+  // A backend error is not counted here: the get() that follows reads again and counts it.
+  std::optional<Cached> cached = read(value_key(key), nullptr);
+  return answer_from(cached, key, policy, launch, series);
+}
+
 CacheAnswer SwrCache::get(const std::string& key, const CachePolicy& policy, CallContext& context,
                           const Call& fetch, const Launch& launch, StepCacheSeries* series) {
   const std::string vkey = value_key(key);
   bool counted = false;
   while (true) {
     std::optional<Cached> cached = read(vkey, series);
-    const std::int64_t now = now_ms();
-    if (cached && cached->envelope.fresh_at(now)) {
-      bump(series, &StepCacheSeries::fresh);
-      return serve(std::move(*cached), now);
-    }
-    if (cached && cached->envelope.usable_at(now)) {
-      bump(series, &StepCacheSeries::stale);
-      start_refresh(key, policy, launch, series);
-      return serve(std::move(*cached), now);
-    }
+    if (auto answer = answer_from(cached, key, policy, launch, series)) return std::move(*answer);
 
     std::shared_ptr<Flight> flight;
     bool leader = false;

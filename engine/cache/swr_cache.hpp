@@ -82,6 +82,12 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
                   const Call& fetch, const Launch& launch, StepCacheSeries* series);
   CachePeek peek(const std::string& key, const CachePolicy& policy, const Launch& launch,
                  StepCacheSeries* series);
+  // get() without the fetch: the answer when the backend holds a fresh value, or a stale one (a
+  // refresh is launched, as get() does); nullopt otherwise, with nothing counted (the caller then
+  // calls get(), which counts the miss). Never calls the downstream, so a request thread can ask
+  // it itself instead of handing the step to another thread.
+  std::optional<CacheAnswer> lookup(const std::string& key, const CachePolicy& policy,
+                                    const Launch& launch, StepCacheSeries* series);
 
   Cache& backend() { return *backend_; }
   const Options& options() const { return options_; }
@@ -105,6 +111,10 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
 
   std::int64_t now_ms() const;
   std::optional<Cached> read(const std::string& vkey, StepCacheSeries* series);
+  // A fresh or stale value's answer (counted; a stale one launches a refresh), else nullopt.
+  std::optional<CacheAnswer> answer_from(std::optional<Cached>& cached, const std::string& key,
+                                         const CachePolicy& policy, const Launch& launch,
+                                         StepCacheSeries* series);
   void store(const std::string& vkey, const CallResult& value, const CachePolicy& policy,
              StepCacheSeries* series);
   CacheAnswer lead(const std::string& key, const CachePolicy& policy, CallContext& context,

@@ -53,6 +53,14 @@ CallResult parse_text(CallResult result, CallContext& context) {
   return std::move(*parsed);
 }
 
+CallResult parse_text(CallResult result) {
+  if (!result.is_text()) return result;
+  boost::system::error_code ec;
+  Json tree = json::parse(result.text(), ec);
+  if (ec) return Failure::Of(FailureKind::kBadResponse, "body is not JSON: " + ec.message());
+  return tree;
+}
+
 CallResult CheckedTextDownstream::call(const Json& input, CallContext& context) {
   return check_result(inner_->call(input, context), context);
 }

@@ -22,5 +22,8 @@ CallResult check_result(CallResult result, CallContext& context);
 // A result held as text, parsed into a tree (for a step whose result a template reads inside).
 // Large text is parsed on the offload pool, in slices, stopping when the call is cancelled.
 CallResult parse_text(CallResult result, CallContext& context);
+// The same for text small enough to parse on the calling thread at once (no offload, no
+// cancellation check).
+CallResult parse_text(CallResult result);
 
 }  // namespace mosaic::downstream

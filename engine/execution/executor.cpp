@@ -1,5 +1,6 @@
 #include "execution/executor.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -225,7 +226,9 @@ class Scheduler {
     return options_.results && (!run_->input.client_supplied_id || options_.client_ids);
   }
 
-  // Starts every ready step. The last foreground one runs here when nothing else is in flight.
+  // Starts every ready step. Steps with `cache:` come last: one whose value the cache holds is
+  // answered here, while the others' calls run, with no hand-off to another thread. The last
+  // foreground step runs here too when nothing else is in flight.
   void launch(const std::vector<std::size_t>& ready) {
     std::vector<std::size_t> foreground;
     for (std::size_t index : ready) {
@@ -235,14 +238,22 @@ class Scheduler {
         foreground.push_back(index);
       }
     }
+    std::stable_partition(foreground.begin(), foreground.end(), [this](std::size_t index) {
+      return !pipeline_.steps[index].cache || !run_->cache;
+    });
+    std::size_t answered_here = 0;  // completed in this call, so not in flight elsewhere
     for (std::size_t k = 0; k < foreground.size(); ++k) {
       const std::size_t index = foreground[k];
-      const bool inline_call = k + 1 == foreground.size() && in_flight_ == 0;
       ++in_flight_;
       std::optional<Json> input = render_input(index);
       if (!input) continue;  // completed with bad_input
       std::optional<std::string> key = render_key(index);
       if (!key) continue;  // completed with bad_input
+      if (pipeline_.steps[index].cache && run_->cache && answer_from_cache(index, *input, *key)) {
+        ++answered_here;
+        continue;
+      }
+      const bool inline_call = k + 1 == foreground.size() && in_flight_ - answered_here == 1;
       const Clock::time_point deadline =
           std::min(Clock::now() + pipeline_.steps[index].timeout, run_->deadline);
       if (inline_call) {
@@ -257,6 +268,27 @@ class Scheduler {
         complete(*run_, index, std::move(shed));
       }
     }
+  }
+
+  // Completes a step with `cache:` from a fresh or stale cached value, on this thread. False when
+  // the cache has none, or has one too large to parse here for a step that needs a tree.
+  bool answer_from_cache(std::size_t index, const Json& input, const std::string& key) {
+    const CompiledStep& step = pipeline_.steps[index];
+    std::optional<cache::CacheAnswer> answer = run_->cache->lookup(
+        key, step.cache->policy, refresher(run_, index, input, {}), step.cache->series.get());
+    if (!answer) return false;
+    if (!step.keep_as_text && answer->result.is_text() &&
+        !(run_->offload && run_->offload->should_offload(answer->result.text().size()))) {
+      answer->result = downstream::parse_text(std::move(answer->result));
+    } else if (!step.keep_as_text && answer->result.is_text()) {
+      const Clock::time_point deadline = std::min(Clock::now() + step.timeout, run_->deadline);
+      StepContext context(run_->input.request_id, deadline, run_->cancel, *run_->timer,
+                          run_->logger.for_step(step.name));
+      context.set_offload(run_->offload);
+      answer->result = downstream::parse_text(std::move(answer->result), context);
+    }
+    complete(*run_, index, std::move(answer->result), answer->stale_age_ms);
+    return true;
   }
 
   std::optional<Json> render_input(std::size_t index) {

@@ -23,12 +23,14 @@ bool WorkerPool::try_submit(std::function<void()> task) {
   std::unique_lock lock(mutex_);
   if (stopping_) return false;
   if (idle_ > queue_.size()) {
+    ++accepted_;
     queue_.push_back({std::move(task), std::chrono::steady_clock::now()});
     lock.unlock();
     work_.notify_one();
     return true;
   }
   if (threads_ < options_.max_threads) {
+    ++accepted_;
     queue_.push_back({std::move(task), std::chrono::steady_clock::now()});
     ++threads_;
     lock.unlock();
@@ -39,6 +41,7 @@ bool WorkerPool::try_submit(std::function<void()> task) {
     ++rejected_;
     return false;
   }
+  ++accepted_;
   queue_.push_back({std::move(task), std::chrono::steady_clock::now()});
   lock.unlock();
   work_.notify_one();
@@ -47,7 +50,7 @@ bool WorkerPool::try_submit(std::function<void()> task) {
 
 WorkerPool::Stats WorkerPool::stats() const {
   std::lock_guard lock(mutex_);
-  return {threads_, idle_, queue_.size(), rejected_};
+  return {threads_, idle_, queue_.size(), rejected_, accepted_};
 }
 
 void WorkerPool::worker() {

@@ -38,6 +38,7 @@ class WorkerPool {
   struct Stats {
     std::size_t threads = 0, idle = 0, queued = 0;
     std::uint64_t rejected = 0;
+    std::uint64_t accepted = 0;  // tasks taken since the pool was made
   };
   Stats stats() const;
   const Options& options() const { return options_; }
@@ -59,6 +60,7 @@ class WorkerPool {
   std::size_t idle_ = 0;
   std::size_t running_ = 0;  // tasks being run right now
   std::uint64_t rejected_ = 0;
+  std::uint64_t accepted_ = 0;
   bool stopping_ = false;
 };
 

@@ -248,6 +248,31 @@ steps:
   EXPECT_EQ(second.body().at("recs"), (json::array{"b1"}));
 }
 
+// A step whose value the cache holds is answered by the request's own thread, after the other
+// steps were handed to the step pool: a page whose cached steps hit hands off only the others.
+TEST_F(ExecutorCacheTest, ACacheHitIsAnsweredWithoutAHandOff) {
+  auto p = compile(R"(endpoint: GET /h/{userId}
+steps:
+  user:   { call: svc, with: { id: user, value: 1 } }
+  orders: { call: svc, with: { id: orders, value: [1, 2] },
+            cache: { key: "h:${params.userId}", ttl: 60s, stale: 60s } }
+  payment: { call: svc, with: { id: payment, value: 3 },
+             cache: { key: "p:${params.userId}", ttl: 60s, stale: 60s } }
+)");
+  const auto before_miss = steps_.stats().accepted;
+  auto miss = run(p);
+  const auto before_hit = steps_.stats().accepted;
+  auto hit = run(p);
+  const auto after_hit = steps_.stats().accepted;
+  ASSERT_EQ(hit.status, exec::ExecutionResult::Status::kOk);
+  EXPECT_EQ(hit.body().at("orders"), (json::array{1, 2}));
+  EXPECT_EQ(hit.body().at("payment"), 3);
+  EXPECT_EQ(before_hit - before_miss, 3u);  // every step: each missed
+  EXPECT_EQ(after_hit - before_hit, 1u);    // user only
+  EXPECT_EQ(calls_of("orders"), 1u);
+  EXPECT_EQ(calls_of("payment"), 1u);
+}
+
 // The cache holds a result as JSON text: stored as the downstream sent it and, for a step placed
 // whole, served into the answer as stored, with no parse on either side. A step that reads
 // inside a cached result gets it parsed.
