@@ -228,7 +228,8 @@ class Scheduler {
 
   // Starts every ready step. Steps with `cache:` come last: one whose value the cache holds is
   // answered here, while the others' calls run, with no hand-off to another thread. The last
-  // foreground step runs here too when nothing else is in flight.
+  // foreground step runs here too, when nothing else is in flight or when its downstream stops at
+  // its deadline whatever happens (then it cannot hold the response past the request's).
   void launch(const std::vector<std::size_t>& ready) {
     std::vector<std::size_t> foreground;
     for (std::size_t index : ready) {
@@ -253,7 +254,9 @@ class Scheduler {
         ++answered_here;
         continue;
       }
-      const bool inline_call = k + 1 == foreground.size() && in_flight_ - answered_here == 1;
+      const bool inline_call = k + 1 == foreground.size() &&
+                               (in_flight_ - answered_here == 1 ||
+                                pipeline_.steps[index].downstream->downstream->stops_at_deadline());
       const Clock::time_point deadline =
           std::min(Clock::now() + pipeline_.steps[index].timeout, run_->deadline);
       if (inline_call) {

@@ -1,6 +1,7 @@
 #pragma once
 // The base of every resilience decorator: a Downstream that answers the config-time questions
-// (with: keys, interpolation, idempotency) as the downstream it wraps does.
+// (with: keys, interpolation, idempotency, stopping at the deadline) as the downstream it wraps
+// does.
 #include <memory>
 #include <utility>
 
@@ -19,6 +20,9 @@ class ForwardingDownstream : public Downstream {
     return inner_->interpolation_for(with_path);
   }
   bool idempotent(const Json& input) const override { return inner_->idempotent(input); }
+  // Every decorator waits only through the context (retry backoff, bulkhead queue, the hedge's
+  // race), so the chain stops at the deadline exactly when the plugin's downstream does.
+  bool stops_at_deadline() const override { return inner_->stops_at_deadline(); }
 
   const Downstream& inner() const { return *inner_; }
 

@@ -17,6 +17,8 @@ class HttpDownstream final : public mosaic::Downstream {
   mosaic::Interpolation interpolation_for(std::span<const std::string> with_path) const override;
   bool idempotent(const mosaic::Json& input) const override;
   mosaic::CallResult call(const mosaic::Json& input, mosaic::CallContext& context) override;
+  // Every wait is the engine's HttpClient's, which ends at the deadline or on cancellation.
+  bool stops_at_deadline() const override { return true; }
 
  private:
   const HttpDownstreamConfig config_;

@@ -41,6 +41,15 @@ class Downstream {
 
   // Performs the call. Must return promptly once `context` is cancelled.
   virtual CallResult call(const Json& input, CallContext& context) = 0;
+
+  // --- ABI 4. New virtuals go at the end so the earlier slots keep their place.
+
+  // True when call() returns by context.deadline() and soon after a cancellation whatever the
+  // downstream does (every wait goes through the context or the engine's HttpClient). The engine
+  // may then run the call on the request's own thread instead of handing it to the step pool:
+  // one hand-off less per call. The default, false, keeps a call that might overstay on a pool
+  // thread, where the response can leave without it.
+  virtual bool stops_at_deadline() const { return false; }
 };
 
 }  // namespace mosaic

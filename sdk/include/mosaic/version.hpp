@@ -6,7 +6,8 @@
 
 #define MOSAIC_ABI_VERSION \
   4u  // 2: CallContext::should_offload and offload; 3: HttpClientOptions::tls,
-      // FailureKind::kTlsVerifyFailed and kTlsHandshakeFailed; 4: CallResult may hold JsonText
+      // FailureKind::kTlsVerifyFailed and kTlsHandshakeFailed; 4: CallResult may hold JsonText,
+      // Downstream::stops_at_deadline
 #define MOSAIC_SDK_VERSION "0.1.0"
 
 // Values cross the boundary as boost::json; a plugin built against another Boost would disagree

@@ -353,5 +353,48 @@ response:
       << result.serialized;
 }
 
+// The last step of a stage runs on the request's thread when its downstream stops at its
+// deadline whatever happens; otherwise it goes to the step pool like its siblings (a plugin that
+// ignores cancellation must not hold the response: see the test above).
+TEST_F(ExecutorTest, TheLastStepOfAStageRunsHereWhenItsDownstreamStopsAtItsDeadline) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  a: { call: svc, with: { value: 1 } }
+  b: { call: svc, with: { value: 2 } }
+  c: { call: svc, with: { value: 3 } }
+)");
+  const auto before = steps_.stats().accepted;
+  ASSERT_EQ(run(p).status, Status::kOk);
+  const auto pooled = steps_.stats().accepted - before;
+  downstream_->set_stops_at_deadline(true);
+  auto result = run(p);
+  const auto pooled_when_stopping = steps_.stats().accepted - before - pooled;
+  ASSERT_EQ(result.status, Status::kOk);
+  EXPECT_EQ(result.body().at("c"), 3);
+  EXPECT_EQ(pooled, 3u);
+  EXPECT_EQ(pooled_when_stopping, 2u);
+}
+
+// Run here, a call that stops at its deadline still ends the request on time, and a critical
+// sibling's failure cancels it at once.
+TEST_F(ExecutorTest, AStepRunHereIsCancelledByACriticalSiblingsFailure) {
+  downstream_->set_stops_at_deadline(true);
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  bad:  { call: svc, with: { id: bad, delay_ms: 20, fail: true } }
+  slow: { call: svc, with: { id: slow, hang: true } }
+)");
+  const auto started = std::chrono::steady_clock::now();
+  auto result = run(p);
+  EXPECT_EQ(result.status, Status::kDependencyFailed);
+  EXPECT_EQ(result.failed_step, "bad");
+  EXPECT_LT(ms_since(started), 500);
+  auto slow = downstream_->call_of("slow");
+  ASSERT_TRUE(slow);
+  EXPECT_TRUE(slow->saw_cancel);
+}
+
 }  // namespace
 }  // namespace mosaic::testing

@@ -54,6 +54,9 @@ class ScriptedDownstream : public Downstream {
     return std::nullopt;
   }
   int max_running() const { return max_running_.load(); }
+  // What stops_at_deadline() answers (false by default: `ignore_cancel` scripts overstay).
+  void set_stops_at_deadline(bool stops) { stops_at_deadline_ = stops; }
+  bool stops_at_deadline() const override { return stops_at_deadline_; }
 
  private:
   CallResult run(const json::object& with, CallContext& context, CallRecord& record) {
@@ -92,6 +95,7 @@ class ScriptedDownstream : public Downstream {
   std::vector<CallRecord> calls_;
   std::atomic<int> running_{0};
   std::atomic<int> max_running_{0};
+  std::atomic<bool> stops_at_deadline_{false};
 };
 
 }  // namespace mosaic::testing
