@@ -273,17 +273,20 @@ class Scheduler {
     }
   }
 
-  // Completes a step with `cache:` from a fresh or stale cached value, on this thread. False when
-  // the cache has none, or has one too large to parse here for a step that needs a tree.
+  // Completes a step with `cache:` from a fresh or stale cached value, on this thread (parsed
+  // when a template reads inside it: at once when small, else on the offload pool under a context
+  // of the step's deadline). False when the cache has no usable value.
   bool answer_from_cache(std::size_t index, const Json& input, const std::string& key) {
     const CompiledStep& step = pipeline_.steps[index];
     std::optional<cache::CacheAnswer> answer = run_->cache->lookup(
         key, step.cache->policy, refresher(run_, index, input, {}), step.cache->series.get());
     if (!answer) return false;
-    if (!step.keep_as_text && answer->result.is_text() &&
-        !(run_->offload && run_->offload->should_offload(answer->result.text().size()))) {
+    const bool parse = !step.keep_as_text && answer->result.is_text();
+    const bool large =
+        parse && run_->offload && run_->offload->should_offload(answer->result.text().size());
+    if (parse && !large) {
       answer->result = downstream::parse_text(std::move(answer->result));
-    } else if (!step.keep_as_text && answer->result.is_text()) {
+    } else if (parse) {
       const Clock::time_point deadline = std::min(Clock::now() + step.timeout, run_->deadline);
       StepContext context(run_->input.request_id, deadline, run_->cancel, *run_->timer,
                           run_->logger.for_step(step.name));

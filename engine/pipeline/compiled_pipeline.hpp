@@ -43,8 +43,9 @@ struct CompiledStep {
   std::vector<std::size_t> deps;        // steps this one waits for (template refs and `after:`)
   std::vector<std::size_t> dependents;  // the reverse edges
   std::optional<StepCache> cache;       // `cache:`; its key's step references are in deps too
-  // No template reads inside its result: the result stays JSON text (mosaic::JsonText) when the
-  // downstream gives it so, and is spliced into the answer without a parse.
+  // Its result stays JSON text (mosaic::JsonText) when the downstream gives it so: copied into
+  // the answer, and read by templates from the text. False when templates read inside it at many
+  // places: then it is parsed once, when the step completes.
   bool keep_as_text = false;
 };
 

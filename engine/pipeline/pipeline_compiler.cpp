@@ -142,19 +142,25 @@ bool order_stages(CompiledPipeline& pipeline, const config::PipelineConfig& conf
   }
 }
 
-// A result that no template reads inside (the response places it whole, or nothing uses it) is
-// kept as the downstream's JSON text: never parsed, spliced into the answer as it came. Another
-// step's `with:` or cache key renders a tree, so any step it references is parsed.
+// Past this many places that read inside a step's result, parsing it once costs less than the
+// scans of its text that each place would make (template/json_span).
+constexpr std::size_t kMaxReadsOfText = 4;
+
+// A result is kept as the downstream's JSON text, never parsed whole, unless templates read inside
+// it at more than kMaxReadsOfText places: the response copies it (or the part a path names) from
+// the text, and a `with:` or cache key parses only the part it reads.
 void mark_results_kept_as_text(CompiledPipeline& pipeline) {
-  std::vector<bool> tree(pipeline.steps.size(), false);
+  std::vector<std::size_t> reads(pipeline.steps.size(), 0);
+  auto count = [&](const std::vector<std::size_t>& places) {
+    for (std::size_t d : places) ++reads[d];
+  };
   for (const CompiledStep& step : pipeline.steps) {
-    for (std::size_t d : step.input.step_refs()) tree[d] = true;
-    if (step.cache)
-      for (std::size_t d : step.cache->key.step_refs()) tree[d] = true;
+    count(step.input.step_reads(false));
+    if (step.cache) count(step.cache->key.step_reads(false));
   }
-  if (pipeline.response)
-    for (std::size_t d : pipeline.response->steps_read_inside()) tree[d] = true;
-  for (std::size_t i = 0; i < pipeline.steps.size(); ++i) pipeline.steps[i].keep_as_text = !tree[i];
+  if (pipeline.response) count(pipeline.response->step_reads(true));
+  for (std::size_t i = 0; i < pipeline.steps.size(); ++i)
+    pipeline.steps[i].keep_as_text = reads[i] <= kMaxReadsOfText;
 }
 
 }  // namespace

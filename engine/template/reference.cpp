@@ -1,5 +1,7 @@
 #include "template/reference.hpp"
 
+#include "template/json_span.hpp"
+
 namespace mosaic::tmpl {
 
 namespace {
@@ -64,9 +66,11 @@ const Json* Reference::resolve(const RenderScope& scope, Json& scratch) const {
     case Root::kSteps:
       if (slot >= scope.steps.size()) return nullptr;
       if (scope.steps[slot] == nullptr && !scope.step_text(slot).empty()) {
-        // Kept as text because the compiler saw no read inside it; parse rather than fail.
-        scratch = json::parse(scope.step_text(slot));
-        return walk(&scratch, path);
+        // A result kept as text: only the part the path names is parsed.
+        const auto part = find_json_path(scope.step_text(slot), path);
+        if (!part) return nullptr;
+        scratch = json::parse(*part);
+        return &scratch;
       }
       return walk(scope.steps[slot], path);
   }

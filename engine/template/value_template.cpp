@@ -6,6 +6,7 @@
 #include "config/yaml_json.hpp"
 #include "mosaic/json_text.hpp"
 #include "template/encoding.hpp"
+#include "template/json_span.hpp"
 
 namespace mosaic::tmpl {
 
@@ -329,14 +330,19 @@ bool whole_ref_is_text(const Node& node) {
          node.encoding == Interpolation::kPathSegment;
 }
 
-// Steps whose value `node` reads inside (a path below it, its text in a string or an encoding),
-// as opposed to placing it whole as JSON.
-void collect_read_inside(const Node& node, std::vector<std::size_t>& out) {
+// A reference that write() copies from a result kept as text with no scan at all: the whole
+// value, as JSON.
+bool is_plain_whole(const Node& node) {
+  return node.kind == Node::Kind::kWholeRef && node.ref->root == Root::kSteps &&
+         node.ref->path.empty() && !whole_ref_is_text(node);
+}
+
+void collect_step_reads(const Node& node, bool written, std::vector<std::size_t>& out) {
   switch (node.kind) {
     case Node::Kind::kConstant:
       return;
     case Node::Kind::kWholeRef:
-      if (node.ref->root == Root::kSteps && (!node.ref->path.empty() || whole_ref_is_text(node)))
+      if (node.ref->root == Root::kSteps && !(written && is_plain_whole(node)))
         out.push_back(node.ref->slot);
       return;
     case Node::Kind::kInterpolated:
@@ -344,18 +350,19 @@ void collect_read_inside(const Node& node, std::vector<std::size_t>& out) {
         if (piece.ref && piece.ref->root == Root::kSteps) out.push_back(piece.ref->slot);
       return;
     case Node::Kind::kObject:
-      for (const auto& member : node.members) collect_read_inside(member.value, out);
+      for (const auto& member : node.members) collect_step_reads(member.value, written, out);
       return;
     case Node::Kind::kArray:
-      for (const auto& item : node.items) collect_read_inside(item, out);
+      for (const auto& item : node.items) collect_step_reads(item, written, out);
       return;
   }
 }
 
-std::vector<std::size_t> sorted_unique(std::vector<std::size_t> v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-  return v;
+// The value at `ref` in a step result kept as text, as JSON text; nullopt when absent.
+std::optional<std::string_view> step_text_at(const Reference& ref, const RenderScope& scope) {
+  const std::string_view text = scope.step_text(ref.slot);
+  if (text.empty()) return std::nullopt;
+  return find_json_path(text, ref.path);
 }
 
 std::string whole_ref_text(const Node& node, const Json* value) {
@@ -432,11 +439,13 @@ void write_node(const Node& node, const RenderScope& scope, std::string& out) {
       append_json(out, node.constant);
       return;
     case Node::Kind::kWholeRef: {
-      if (node.ref->root == Root::kSteps && node.ref->path.empty() && !whole_ref_is_text(node)) {
-        if (std::string_view text = scope.step_text(node.ref->slot); !text.empty()) {
-          out.append(text);  // a result kept as the downstream's JSON text: spliced
-          return;
-        }
+      if (node.ref->root == Root::kSteps && !whole_ref_is_text(node) &&
+          !scope.step_text(node.ref->slot).empty()) {
+        // A result kept as the downstream's JSON text: the value (or the part of it the path
+        // names) is copied from the text.
+        const auto text = step_text_at(*node.ref, scope);
+        out.append(text ? *text : std::string_view("null"));
+        return;
       }
       Json scratch;
       const Json* value = node.ref->resolve(scope, scratch);
@@ -482,9 +491,6 @@ std::optional<ValueTemplate> ValueTemplate::compile(const YAML::Node& node, cons
   ValueTemplate out;
   out.root_ = std::move(*root);
   out.step_refs_ = compiler.take_step_refs();
-  std::vector<std::size_t> inside;
-  collect_read_inside(out.root_, inside);
-  out.steps_read_inside_ = sorted_unique(std::move(inside));
   return out;
 }
 
@@ -501,9 +507,6 @@ std::optional<ValueTemplate> ValueTemplate::compile_string(const std::string& te
   ValueTemplate out;
   out.root_ = std::move(*root);
   out.step_refs_ = compiler.take_step_refs();
-  std::vector<std::size_t> inside;
-  collect_read_inside(out.root_, inside);
-  out.steps_read_inside_ = sorted_unique(std::move(inside));
   return out;
 }
 
@@ -519,6 +522,12 @@ std::optional<std::size_t> ValueTemplate::write_members(const RenderScope& scope
                                                         std::string_view skip) const {
   if (root_.kind != Node::Kind::kObject) return std::nullopt;
   return write_members_of(root_, scope, out, skip);
+}
+
+std::vector<std::size_t> ValueTemplate::step_reads(bool written) const {
+  std::vector<std::size_t> out;
+  collect_step_reads(root_, written, out);
+  return out;
 }
 
 bool ValueTemplate::is_constant() const {

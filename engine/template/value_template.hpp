@@ -72,9 +72,10 @@ class ValueTemplate {
   bool is_constant() const;
   // Indexes of every step referenced anywhere in the tree, sorted, unique.
   const std::vector<std::size_t>& step_refs() const { return step_refs_; }
-  // The subset whose value is read inside (a path below it, its text interpolated or encoded)
-  // rather than only placed whole as JSON: those need the value as a tree.
-  const std::vector<std::size_t>& steps_read_inside() const { return steps_read_inside_; }
+  // One entry per place that reads a step's value (duplicates kept): a path below it, its text in
+  // a string or an encoding, or, when the template is `written` (write(), the response), not
+  // rendered (render(), a `with:`), any reference but a plain whole one, which write() copies.
+  std::vector<std::size_t> step_reads(bool written) const;
 
   struct Piece {
     std::string literal;  // used when !ref
@@ -101,7 +102,6 @@ class ValueTemplate {
  private:
   Node root_;
   std::vector<std::size_t> step_refs_;
-  std::vector<std::size_t> steps_read_inside_;
 };
 
 }  // namespace mosaic::tmpl

@@ -273,9 +273,9 @@ steps:
   EXPECT_EQ(calls_of("payment"), 1u);
 }
 
-// The cache holds a result as JSON text: stored as the downstream sent it and, for a step placed
-// whole, served into the answer as stored, with no parse on either side. A step that reads
-// inside a cached result gets it parsed.
+// The cache holds a result as JSON text: stored as the downstream sent it and served into the
+// answer as stored, with no parse on either side; a template reading inside it reads the part it
+// names from the text.
 TEST_F(ExecutorCacheTest, CachedTextIsStoredAndServedAsSent) {
   auto whole = compile(R"(endpoint: GET /w/{userId}
 steps:

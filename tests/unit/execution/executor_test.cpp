@@ -330,26 +330,52 @@ steps:
       << result.serialized;
 }
 
-// A result read inside (a path below it, its text in a string, another step's input) is parsed
-// once, when the step completes; the whole of it is then written from the tree.
-TEST_F(ExecutorTest, AResultReadInsideIsParsedOnce) {
+// A result read inside at a few places (a path below it, its text in a string, another step's
+// input) stays text too: each place reads the part it names from the text.
+TEST_F(ExecutorTest, AResultReadInsideAtAFewPlacesIsReadFromItsText) {
   auto p = compile(R"(
 endpoint: GET /u/{id}
 steps:
-  a: { call: svc, with: { text: '{ "name" : "Ada", "id": 7 }' } }
+  a: { call: svc, with: { text: '{ "name" : "Ada", "id": 7, "tags": [ "x", {"k": 1} ] }' } }
   b: { call: svc, with: { id: b, value: "${steps.a.id}" } }
 response:
   whole: "${steps.a}"
   hello: "hi ${steps.a.name}"
+  tag: "${steps.a.tags.1}"
+  missing: "${steps.a.nothing.here}"
   next: "${steps.b}"
 )");
-  EXPECT_FALSE(p->steps[0].keep_as_text);
-  EXPECT_TRUE(p->steps[1].keep_as_text);
+  EXPECT_TRUE(p->steps[0].keep_as_text);
   auto result = run(p);
   ASSERT_EQ(result.status, Status::kOk);
   EXPECT_EQ(
-      result.serialized.rfind(R"({"whole":{"name":"Ada","id":7},"hello":"hi Ada","next":7,)", 0),
+      result.serialized.rfind(R"({"whole":{ "name" : "Ada", "id": 7, "tags": [ "x", {"k": 1} ] },)"
+                              R"("hello":"hi Ada","tag":{"k": 1},"missing":null,"next":7,)",
+                              0),
       0u)
+      << result.serialized;
+}
+
+// Read inside at many places, a result is parsed once when its step completes: the whole of it
+// is then written from the tree.
+TEST_F(ExecutorTest, AResultReadInsideAtManyPlacesIsParsedOnce) {
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  a: { call: svc, with: { text: '{ "n" : 1 }' } }
+response:
+  whole: "${steps.a}"
+  r1: "${steps.a.n}"
+  r2: "${steps.a.n}"
+  r3: "${steps.a.n}"
+  r4: "${steps.a.n}"
+  r5: "${steps.a.n}"
+)");
+  EXPECT_FALSE(p->steps[0].keep_as_text);
+  auto result = run(p);
+  ASSERT_EQ(result.status, Status::kOk);
+  EXPECT_EQ(result.serialized.rfind(R"({"whole":{"n":1},"r1":1,"r2":1,"r3":1,"r4":1,"r5":1,)", 0),
+            0u)
       << result.serialized;
 }
 

@@ -1,0 +1,118 @@
+// find_json_path reads a value out of JSON text without building a tree. It must mean exactly
+// what walking the parsed tree means (template/reference.cpp), since a step result kept as text
+// is read this way: every path of each document is checked against the tree.
+#include "template/json_span.hpp"
+
+#include <gtest/gtest.h>
+
+#include <charconv>
+
+namespace mosaic::tmpl {
+namespace {
+
+std::vector<PathPart> path_of(std::initializer_list<std::string_view> parts) {
+  std::vector<PathPart> out;
+  for (std::string_view p : parts) {
+    PathPart part{std::string(p), std::nullopt};
+    std::size_t index = 0;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), index);
+    if (ec == std::errc() && end == p.data() + p.size() && !p.empty()) part.index = index;
+    out.push_back(std::move(part));
+  }
+  return out;
+}
+
+// What walking the parsed tree gives (nullptr: absent).
+const Json* tree_walk(const Json& root, const std::vector<PathPart>& path) {
+  const Json* value = &root;
+  for (const auto& part : path) {
+    if (const auto* obj = value->if_object()) {
+      auto it = obj->find(part.key);
+      if (it == obj->end()) return nullptr;
+      value = &it->value();
+    } else if (const auto* arr = value->if_array()) {
+      if (!part.index || *part.index >= arr->size()) return nullptr;
+      value = &(*arr)[*part.index];
+    } else {
+      return nullptr;
+    }
+  }
+  return value;
+}
+
+void expect_same_as_tree(std::string_view text, std::initializer_list<std::string_view> parts) {
+  const Json root = json::parse(text);
+  const auto path = path_of(parts);
+  const Json* expected = tree_walk(root, path);
+  const auto found = find_json_path(text, path);
+  std::string where(text);
+  for (auto p : parts) where += " ." + std::string(p);
+  ASSERT_EQ(found.has_value(), expected != nullptr) << where;
+  if (expected) {
+    EXPECT_EQ(json::parse(*found), *expected) << where << " -> " << *found;
+  }
+}
+
+TEST(JsonSpan, ReadsWhatTheTreeReads) {
+  const char* doc = R"( { "name" : "Ada", "id": 7, "tags": ["a", {"x": [1, 2.5e3, null]}, "c"],
+    "nested": {"deep": {"deeper": [true, false, {"k": "v"}]}},
+    "tricky \" key": "quote", "br}ace": "{[not structure]}", "esc": "a\\\"b\u00e9",
+    "0": "zero as a key", "empty": {}, "none": [], "num": -1.5E-2 } )";
+  for (auto parts : std::vector<std::initializer_list<std::string_view>>{
+           {},
+           {"name"},
+           {"id"},
+           {"tags"},
+           {"tags", "0"},
+           {"tags", "1", "x", "1"},
+           {"tags", "1", "x", "2"},
+           {"tags", "1", "x", "3"},
+           {"tags", "2"},
+           {"tags", "3"},
+           {"tags", "x"},
+           {"nested", "deep", "deeper", "2", "k"},
+           {"nested", "deep", "missing"},
+           {"tricky \" key"},
+           {"br}ace"},
+           {"esc"},
+           {"0"},
+           {"empty"},
+           {"empty", "a"},
+           {"none"},
+           {"none", "0"},
+           {"num"},
+           {"name", "0"},
+           {"id", "x"},
+           {"missing"},
+       }) {
+    expect_same_as_tree(doc, parts);
+  }
+}
+
+TEST(JsonSpan, ARepeatedKeyMeansTheLastOneAsJsonParseKeepsIt) {
+  expect_same_as_tree(R"({"a": 1, "b": {"a": 9}, "a": [2, 3]})", {"a"});
+  expect_same_as_tree(R"({"a": 1, "b": {"a": 9}, "a": [2, 3]})", {"a", "1"});
+  const auto found = find_json_path(R"({"a": 1, "a": 2})", path_of({"a"}));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, "2");
+}
+
+TEST(JsonSpan, KeysWithEscapesAreComparedDecoded) {
+  expect_same_as_tree(R"({"caf\u00e9": 1, "tab\there": 2})", {"café"});
+  expect_same_as_tree(R"({"caf\u00e9": 1, "tab\there": 2})", {"tab\there"});
+  EXPECT_FALSE(find_json_path(R"({"caf\u00e9": 1})", path_of({"caf\\u00e9"})));
+}
+
+TEST(JsonSpan, TopLevelScalarsAndArrays) {
+  expect_same_as_tree("  42  ", {});
+  expect_same_as_tree(R"("text")", {"0"});
+  expect_same_as_tree(R"([[1, [2, [3]]], "x"])", {"0", "1", "1", "0"});
+  expect_same_as_tree(R"([[1, [2, [3]]], "x"])", {"1"});
+  expect_same_as_tree(R"([])", {"0"});
+  const auto whole = find_json_path(" \n {\"a\": 1} \t", {});
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(*whole, "{\"a\": 1}");  // blanks around the value are not part of it
+}
+
+}  // namespace
+}  // namespace mosaic::tmpl
