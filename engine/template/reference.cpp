@@ -14,21 +14,6 @@ const std::string* find_pair(const StringPairs* pairs, const std::string& name) 
   return nullptr;
 }
 
-const Json* walk(const Json* value, const std::vector<PathPart>& path) {
-  for (const auto& part : path) {
-    if (!value) return nullptr;
-    if (const auto* obj = value->if_object()) {
-      auto it = obj->find(part.key);
-      value = it == obj->end() ? nullptr : &it->value();
-    } else if (const auto* arr = value->if_array()) {
-      value = part.index && *part.index < arr->size() ? &(*arr)[*part.index] : nullptr;
-    } else {
-      return nullptr;
-    }
-  }
-  return value;
-}
-
 const char* root_name(Root root) {
   switch (root) {
     case Root::kParams:
@@ -47,6 +32,21 @@ const char* root_name(Root root) {
 
 }  // namespace
 
+const Json* walk_path(const Json* value, std::span<const PathPart> path) {
+  for (const auto& part : path) {
+    if (!value) return nullptr;
+    if (const auto* obj = value->if_object()) {
+      auto it = obj->find(part.key);
+      value = it == obj->end() ? nullptr : &it->value();
+    } else if (const auto* arr = value->if_array()) {
+      value = part.index && *part.index < arr->size() ? &(*arr)[*part.index] : nullptr;
+    } else {
+      return nullptr;
+    }
+  }
+  return value;
+}
+
 const Json* Reference::resolve(const RenderScope& scope, Json& scratch) const {
   switch (root) {
     case Root::kParams:
@@ -62,7 +62,7 @@ const Json* Reference::resolve(const RenderScope& scope, Json& scratch) const {
       return &scratch;
     }
     case Root::kBody:
-      return walk(scope.body, path);
+      return walk_path(scope.body, path);
     case Root::kSteps:
       if (slot >= scope.steps.size()) return nullptr;
       if (scope.steps[slot] == nullptr && !scope.step_text(slot).empty()) {
@@ -72,7 +72,7 @@ const Json* Reference::resolve(const RenderScope& scope, Json& scratch) const {
         scratch = json::parse(*part);
         return &scratch;
       }
-      return walk(scope.steps[slot], path);
+      return walk_path(scope.steps[slot], path);
   }
   return nullptr;
 }

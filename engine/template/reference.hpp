@@ -2,6 +2,7 @@
 // A compiled `${root.a.b.0}` expression: the root, the step index for `steps`, and the path below.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,10 @@ struct PathPart {
   std::string key;                   // an object key
   std::optional<std::size_t> index;  // set when the part is a whole number: also an array index
 };
+
+// The value at `path` below `value` (nullptr when absent): a key names an object member, a
+// whole-number part also indexes an array, anything else is absent.
+const Json* walk_path(const Json* value, std::span<const PathPart> path);
 
 struct Reference {
   Root root = Root::kParams;

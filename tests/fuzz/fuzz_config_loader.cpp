@@ -70,7 +70,7 @@ void render_all(const pipeline::CompiledPipeline& compiled) {
   static const Json body = json::parse(R"({"a":[1,{"b":"c"}],"id":"7"})");
   static const Json step_value = json::parse(R"({"id":"7","items":[{"id":1}],"segment":"gold"})");
   std::vector<const Json*> steps(compiled.steps.size(), &step_value);
-  const tmpl::RenderScope scope{params, &query, &headers, &body, steps};
+  const tmpl::RenderScope scope{params, &query, &headers, &body, steps, {}};
   const auto render = [&](const tmpl::ValueTemplate& t) {
     try {
       (void)json::serialize(t.render(scope));

@@ -22,22 +22,6 @@ using namespace mosaic;
 
 namespace {
 
-const Json* walk(const Json* value, const std::vector<tmpl::PathPart>& path) {
-  for (const auto& part : path) {
-    if (const auto* obj = value->if_object()) {
-      auto it = obj->find(part.key);
-      if (it == obj->end()) return nullptr;
-      value = &it->value();
-    } else if (const auto* arr = value->if_array()) {
-      if (!part.index || *part.index >= arr->size()) return nullptr;
-      value = &(*arr)[*part.index];
-    } else {
-      return nullptr;
-    }
-  }
-  return value;
-}
-
 // Equal, but for doubles one ulp apart.
 bool same(const Json& a, const Json& b) {
   if (a.is_double() && b.is_double()) {
@@ -104,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<tmpl::PathPart> prefix;
   collect(root, prefix, paths);
   for (const auto& path : paths) {
-    const Json* expected = walk(&root, path);
+    const Json* expected = tmpl::walk_path(&root, path);
     const auto found = tmpl::find_json_path(text, path);
     if (found.has_value() != (expected != nullptr)) __builtin_trap();
     if (expected && !same(json::parse(*found), *expected)) __builtin_trap();

@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     compiled = tmpl::ValueTemplate::compile(tree, env, diagnostics);
   }
   if (!compiled) return 0;
-  tmpl::RenderScope scope{params, &query, &headers, &body, steps};
+  tmpl::RenderScope scope{params, &query, &headers, &body, steps, {}};
   try {
     Json out = compiled->render(scope);
     (void)json::serialize(out);

@@ -22,28 +22,10 @@ std::vector<PathPart> path_of(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
-// What walking the parsed tree gives (nullptr: absent).
-const Json* tree_walk(const Json& root, const std::vector<PathPart>& path) {
-  const Json* value = &root;
-  for (const auto& part : path) {
-    if (const auto* obj = value->if_object()) {
-      auto it = obj->find(part.key);
-      if (it == obj->end()) return nullptr;
-      value = &it->value();
-    } else if (const auto* arr = value->if_array()) {
-      if (!part.index || *part.index >= arr->size()) return nullptr;
-      value = &(*arr)[*part.index];
-    } else {
-      return nullptr;
-    }
-  }
-  return value;
-}
-
 void expect_same_as_tree(std::string_view text, std::initializer_list<std::string_view> parts) {
   const Json root = json::parse(text);
   const auto path = path_of(parts);
-  const Json* expected = tree_walk(root, path);
+  const Json* expected = walk_path(&root, path);
   const auto found = find_json_path(text, path);
   std::string where(text);
   for (auto p : parts) where += " ." + std::string(p);
