@@ -142,8 +142,9 @@ bool order_stages(CompiledPipeline& pipeline, const config::PipelineConfig& conf
   }
 }
 
-// Past this many places that read inside a step's result, parsing it once costs less than the
-// scans of its text that each place would make (template/json_span).
+// Past this many places that read inside a step's result, it is parsed once instead of scanned
+// at each place (template/json_span). A judgement, not a measurement: a few scans of a body cost
+// less than building its tree, many do not.
 constexpr std::size_t kMaxReadsOfText = 4;
 
 // A result is kept as the downstream's JSON text, never parsed whole, unless templates read inside

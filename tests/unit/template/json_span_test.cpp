@@ -10,7 +10,7 @@
 namespace mosaic::tmpl {
 namespace {
 
-std::vector<PathPart> path_of(std::initializer_list<std::string_view> parts) {
+std::vector<PathPart> path_of(const std::vector<std::string_view>& parts) {
   std::vector<PathPart> out;
   for (std::string_view p : parts) {
     PathPart part{std::string(p), std::nullopt};
@@ -22,7 +22,7 @@ std::vector<PathPart> path_of(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
-void expect_same_as_tree(std::string_view text, std::initializer_list<std::string_view> parts) {
+void expect_same_as_tree(std::string_view text, const std::vector<std::string_view>& parts) {
   const Json root = json::parse(text);
   const auto path = path_of(parts);
   const Json* expected = walk_path(&root, path);
@@ -40,7 +40,7 @@ TEST(JsonSpan, ReadsWhatTheTreeReads) {
     "nested": {"deep": {"deeper": [true, false, {"k": "v"}]}},
     "tricky \" key": "quote", "br}ace": "{[not structure]}", "esc": "a\\\"b\u00e9",
     "0": "zero as a key", "empty": {}, "none": [], "num": -1.5E-2 } )";
-  for (auto parts : std::vector<std::initializer_list<std::string_view>>{
+  for (const auto& parts : std::vector<std::vector<std::string_view>>{
            {},
            {"name"},
            {"id"},
