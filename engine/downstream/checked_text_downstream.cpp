@@ -1,11 +1,25 @@
 #include "downstream/checked_text_downstream.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 
 #include "downstream/json_text_check.hpp"
 
 namespace mosaic::downstream {
+
+namespace {
+
+// Runs `work` on this thread, or on the offload pool when `bytes` of it is large. A Failure when
+// the pool did not run it (shed, timed out or cancelled while queued).
+std::optional<Failure> here_or_offloaded(CallContext& context, std::size_t bytes,
+                                         const std::function<void()>& work) {
+  if (context.should_offload(bytes)) return context.offload(work);
+  work();
+  return std::nullopt;
+}
+
+}  // namespace
 
 CallResult check_result(CallResult result, CallContext& context) {
   if (!result.is_text()) return result;
@@ -14,11 +28,7 @@ CallResult check_result(CallResult result, CallContext& context) {
   auto check = [&] {
     problem = check_json_text(text, [&context] { return !context.cancelled(); });
   };
-  if (context.should_offload(text.size())) {
-    if (auto refused = context.offload(check)) return std::move(*refused);
-  } else {
-    check();
-  }
+  if (auto refused = here_or_offloaded(context, text.size(), check)) return std::move(*refused);
   if (!problem) return result;
   if (problem->empty()) return context.interruption();  // cancelled mid-check
   return Failure::Of(FailureKind::kBadResponse, "body is not JSON: " + *problem);
@@ -45,11 +55,7 @@ CallResult parse_text(CallResult result, CallContext& context) {
     }
     parsed.emplace(parser.release());
   };
-  if (context.should_offload(text.size())) {
-    if (auto refused = context.offload(parse)) return std::move(*refused);
-  } else {
-    parse();
-  }
+  if (auto refused = here_or_offloaded(context, text.size(), parse)) return std::move(*refused);
   return std::move(*parsed);
 }
 
