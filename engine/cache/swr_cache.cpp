@@ -63,6 +63,14 @@ std::optional<SwrCache::Cached> SwrCache::read(const std::string& vkey, StepCach
   return Cached{std::move(*envelope)};
 }
 
+SwrCache::Read SwrCache::read_for_flight(const std::string& key, StepCacheSeries* series) {
+  Read out;
+  // Taken before the read, so a store that lands while it runs counts as one made since.
+  out.stores_before = stores_.load();
+  out.cached = read(value_key(key), series);
+  return out;
+}
+
 void SwrCache::store(const std::string& vkey, const CallResult& value, const CachePolicy& policy,
                      StepCacheSeries* series) {
   Envelope envelope;
@@ -73,7 +81,9 @@ void SwrCache::store(const std::string& vkey, const CallResult& value, const Cac
   if (backend_->set(vkey, encode_envelope(envelope), policy.ttl + policy.stale) ==
       CacheStatus::kError) {
     bump(series, &StepCacheSeries::error);
+    return;
   }
+  ++stores_;
 }
 
 CacheAnswer SwrCache::serve(Cached&& cached, std::int64_t now) const {
@@ -99,19 +109,26 @@ std::optional<CacheAnswer> SwrCache::answer_from(std::optional<Cached>& cached,
   return std::nullopt;
 }
 
-std::optional<CacheAnswer> SwrCache::lookup(const std::string& key, const CachePolicy& policy,
-                                            const Launch& launch, StepCacheSeries* series) {
-  // A backend error is not counted here: the get() that follows reads again and counts it.
-  std::optional<Cached> cached = read(value_key(key), nullptr);
-  return answer_from(cached, key, policy, launch, series);
+std::variant<CacheAnswer, SwrCache::Read> SwrCache::lookup(const std::string& key,
+                                                           const CachePolicy& policy,
+                                                           const Launch& launch,
+                                                           StepCacheSeries* series) {
+  Read looked = read_for_flight(key, series);
+  if (auto answer = answer_from(looked.cached, key, policy, launch, series))
+    return std::move(*answer);
+  return looked;
 }
 
 CacheAnswer SwrCache::get(const std::string& key, const CachePolicy& policy, CallContext& context,
-                          const Call& fetch, const Launch& launch, StepCacheSeries* series) {
-  const std::string vkey = value_key(key);
+                          const Call& fetch, const Launch& launch, StepCacheSeries* series,
+                          std::optional<Read> looked) {
   bool counted = false;
   while (true) {
-    std::optional<Cached> cached = read(vkey, series);
+    // The first pass takes lookup()'s read when there was one; a pass after a cancelled leader
+    // reads afresh.
+    Read current = looked ? std::move(*looked) : read_for_flight(key, series);
+    looked.reset();
+    std::optional<Cached>& cached = current.cached;
     if (auto answer = answer_from(cached, key, policy, launch, series)) return std::move(*answer);
 
     std::shared_ptr<Flight> flight;
@@ -122,7 +139,8 @@ CacheAnswer SwrCache::get(const std::string& key, const CachePolicy& policy, Cal
       bool finished = false;
       if (slot) {
         // A flight that already answered is on its way out of the map; its answer may be a
-        // cancelled leader's, so start a new one (its leader re-reads the backend first).
+        // cancelled leader's, so start a new one (its leader re-reads the backend if that flight
+        // stored a value).
         std::lock_guard flight_lock(slot->mutex);
         finished = slot->done;
       }
@@ -134,7 +152,7 @@ CacheAnswer SwrCache::get(const std::string& key, const CachePolicy& policy, Cal
     }
 
     if (leader) {
-      CacheAnswer answer = lead(key, policy, context, fetch, launch, std::move(cached), series);
+      CacheAnswer answer = lead(key, policy, context, fetch, launch, std::move(current), series);
       {
         std::lock_guard lock(flight->mutex);
         flight->done = true;
@@ -180,22 +198,31 @@ CacheAnswer SwrCache::get(const std::string& key, const CachePolicy& policy, Cal
 }
 
 CacheAnswer SwrCache::lead(const std::string& key, const CachePolicy& policy, CallContext& context,
-                           const Call& fetch, const Launch& launch, std::optional<Cached> older,
+                           const Call& fetch, const Launch& launch, Read looked,
                            StepCacheSeries* series) {
   const std::string vkey = value_key(key);
-  // Another leader may have stored the value between our read and taking the flight.
-  if (auto again = read(vkey, series)) {
+  std::optional<Cached> older = std::move(looked.cached);
+  // A value that landed after our read is served instead of fetching again.
+  auto reread = [&]() -> std::optional<CacheAnswer> {
+    std::optional<Cached> again = read(vkey, series);
     const std::int64_t now = now_ms();
-    if (again->envelope.fresh_at(now)) {
+    if (again && again->envelope.fresh_at(now)) {
       bump(series, &StepCacheSeries::fresh);
       return serve(std::move(*again), now);
     }
-    if (again->envelope.usable_at(now)) {
+    if (again && again->envelope.usable_at(now)) {
       bump(series, &StepCacheSeries::stale);
       start_refresh(key, policy, launch, series);
       return serve(std::move(*again), now);
     }
     if (newer(again, older)) older = std::move(again);
+    return std::nullopt;
+  };
+
+  // A flight of this process may have stored the value between our read and taking this one.
+  // Only then is it worth a read: a plain miss reads the backend once.
+  if (stores_.load() != looked.stores_before) {
+    if (auto answer = reread()) return std::move(*answer);
   }
 
   bool leased = false;
@@ -214,6 +241,14 @@ CacheAnswer SwrCache::lead(const std::string& key, const CachePolicy& policy, Ca
     }
     if (status == CacheStatus::kError) bump(series, &StepCacheSeries::error);
     leased = status == CacheStatus::kOk;
+    // A holder stores its value before it releases the lease, so any fetch of the key that ended
+    // before we took it (in another instance, since our read) has its value in the backend now.
+    if (leased) {
+      if (auto answer = reread()) {
+        backend_->del(lkey);
+        return std::move(*answer);
+      }
+    }
   }
 
   bump(series, &StepCacheSeries::miss);
@@ -243,21 +278,28 @@ std::optional<CacheAnswer> SwrCache::await_lease_holder(const std::string& key,
                                                         StepCacheSeries* series) {
   const std::string vkey = value_key(key);
   const std::string lkey = lease_key(key);
+  // The holder's value once it has landed; an older one is kept for a fallback.
+  auto landed = [&]() -> std::optional<CacheAnswer> {
+    std::optional<Cached> got = read(vkey, series);
+    const std::int64_t now = now_ms();
+    if (got && got->envelope.usable_at(now)) {
+      bump(series, &StepCacheSeries::coalesced);
+      return serve(std::move(*got), now);
+    }
+    if (newer(got, older)) older = std::move(got);
+    return std::nullopt;
+  };
   const Clock::time_point until = std::min(context.deadline(), Clock::now() + policy.lease);
   while (Clock::now() < until) {
     const auto left = std::chrono::duration_cast<Clock::duration>(until - Clock::now());
     if (!context.wait_for(std::min<Clock::duration>(options_.lease_poll, left)))
       return std::nullopt;
-    if (auto got = read(vkey, series)) {
-      const std::int64_t now = now_ms();
-      if (got->envelope.usable_at(now)) {
-        bump(series, &StepCacheSeries::coalesced);
-        return serve(std::move(*got), now);
-      }
-      if (newer(got, older)) older = std::move(got);
-    }
+    if (auto answer = landed()) return answer;
     CacheGet lease = backend_->get(lkey);
     if (lease.status == CacheStatus::kMiss) {
+      // Released. The holder stores its value before it releases the lease, and it may have done
+      // both since the read above: read once more before taking the release as a failed fetch.
+      if (auto answer = landed()) return answer;
       // Released without a value: the holder's fetch failed. Do not pile onto a failing
       // downstream when an older value can answer.
       if (older) {

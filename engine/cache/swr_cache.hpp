@@ -14,6 +14,9 @@
 //               every lease_poll until the value lands, the lease is released without a value, or
 //               the lease time runs out, and only then fetches itself: at most one fetch per
 //               instance when a lease is lost.
+//               The backend is read once per request on the way to a fetch: lookup()'s read is
+//               handed to get() (a `Read`), and the leader reads again only when this process
+//               stored a value since (another flight for the key may have just ended).
 //   failed   -> the newest value still in the backend is served with its age (a fallback),
 //               otherwise the failure. Failures are never stored.
 // A leader whose own request was cancelled (a critical sibling failed) hands its waiters a
@@ -23,6 +26,7 @@
 // unless fresh, so the next request sees the result of this one's refresh.
 //
 // The backend failing (errors, breaker open) never fails a step: the step goes on uncached.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -33,6 +37,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <variant>
 
 #include "cache/cache.hpp"
 #include "cache/cache_policy.hpp"
@@ -58,6 +63,10 @@ struct CachePeek {
 };
 
 class SwrCache : public std::enable_shared_from_this<SwrCache> {
+  struct Cached {
+    Envelope envelope;  // its payload checked as JSON text
+  };
+
  public:
   using Call = std::function<CallResult()>;
   // What a background refresh does with its downstream call.
@@ -76,18 +85,30 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
     std::chrono::milliseconds refresh_backoff{1000};
   };
 
+  // What lookup() read when it could not answer, for the get() that follows: that get() does not
+  // read the backend again (a second read of a hung memcached costs a second timeout). Opaque
+  // outside SwrCache.
+  class Read {
+    friend class SwrCache;
+    // Past its stale window but still held: served if the fetch fails (a fallback).
+    std::optional<Cached> cached;
+    std::uint64_t stores_before = 0;  // stores_ when the read began
+  };
+
   static std::shared_ptr<SwrCache> create(std::shared_ptr<Cache> backend, Options options);
 
+  // `looked`: lookup()'s read for this request, used instead of reading the backend again.
   CacheAnswer get(const std::string& key, const CachePolicy& policy, CallContext& context,
-                  const Call& fetch, const Launch& launch, StepCacheSeries* series);
+                  const Call& fetch, const Launch& launch, StepCacheSeries* series,
+                  std::optional<Read> looked = std::nullopt);
   CachePeek peek(const std::string& key, const CachePolicy& policy, const Launch& launch,
                  StepCacheSeries* series);
   // get() without the fetch: the answer when the backend holds a fresh value, or a stale one (a
-  // refresh is launched, as get() does); nullopt otherwise, with nothing counted (the caller then
-  // calls get(), which counts the miss). Never calls the downstream, so a request thread can ask
-  // it itself instead of handing the step to another thread.
-  std::optional<CacheAnswer> lookup(const std::string& key, const CachePolicy& policy,
-                                    const Launch& launch, StepCacheSeries* series);
+  // refresh is launched, as get() does); otherwise what the read found, to hand to get(). A
+  // backend error is counted here; the miss is counted by get(). Never calls the downstream, so
+  // a request thread can ask it itself instead of handing the step to another thread.
+  std::variant<CacheAnswer, Read> lookup(const std::string& key, const CachePolicy& policy,
+                                         const Launch& launch, StepCacheSeries* series);
 
   Cache& backend() { return *backend_; }
   const Options& options() const { return options_; }
@@ -99,9 +120,6 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
  private:
   SwrCache(std::shared_ptr<Cache> backend, Options options);
 
-  struct Cached {
-    Envelope envelope;  // its payload checked as JSON text
-  };
   struct Flight {
     std::mutex mutex;
     std::condition_variable done_cv;
@@ -111,6 +129,7 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
 
   std::int64_t now_ms() const;
   std::optional<Cached> read(const std::string& vkey, StepCacheSeries* series);
+  Read read_for_flight(const std::string& key, StepCacheSeries* series);
   // A fresh or stale value's answer (counted; a stale one launches a refresh), else nullopt.
   std::optional<CacheAnswer> answer_from(std::optional<Cached>& cached, const std::string& key,
                                          const CachePolicy& policy, const Launch& launch,
@@ -118,8 +137,7 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
   void store(const std::string& vkey, const CallResult& value, const CachePolicy& policy,
              StepCacheSeries* series);
   CacheAnswer lead(const std::string& key, const CachePolicy& policy, CallContext& context,
-                   const Call& fetch, const Launch& launch, std::optional<Cached> older,
-                   StepCacheSeries* series);
+                   const Call& fetch, const Launch& launch, Read looked, StepCacheSeries* series);
   // Waits for another instance's fetch. A value, or nullopt when the leader should fetch itself.
   std::optional<CacheAnswer> await_lease_holder(const std::string& key, const CachePolicy& policy,
                                                 CallContext& context, std::optional<Cached>& older,
@@ -140,6 +158,9 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
   std::unordered_set<std::string> refreshing_;  // background refreshes running
   std::unordered_map<std::string, Clock::time_point>
       retry_after_;  // keys whose last refresh failed
+  // Values this process stored (fetches and refreshes). A leader whose read came before the last
+  // store reads again: a flight for its key may have ended between its read and its own flight.
+  std::atomic<std::uint64_t> stores_{0};
 };
 
 }  // namespace mosaic::cache

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <variant>
 
 #include "delivery/result_store.hpp"
 #include "downstream/checked_text_downstream.hpp"
@@ -147,8 +149,10 @@ cache::SwrCache::Launch refresher(const std::shared_ptr<Run>& run, std::size_t i
 }
 
 // Runs a foreground step: through the cache when it has `cache:`, else straight to its downstream.
+// `looked`: what the request thread's cache lookup read, so that the cache is not read twice.
 void run_step(const std::shared_ptr<Run>& run, std::size_t index, const Json& input,
-              const std::string& key, Clock::time_point deadline) {
+              const std::string& key, Clock::time_point deadline,
+              std::optional<cache::SwrCache::Read> looked = std::nullopt) {
   const CompiledStep& step = run->pipeline->steps[index];
   if (!step.cache || !run->cache) {
     complete(*run, index,
@@ -161,7 +165,7 @@ void run_step(const std::shared_ptr<Run>& run, std::size_t index, const Json& in
   cache::CacheAnswer answer = run->cache->get(
       key, step.cache->policy, waiting,
       [&] { return call_step(*run, index, input, deadline, run->cancel, *run->timer); },
-      refresher(run, index, input, {}), step.cache->series.get());
+      refresher(run, index, input, {}), step.cache->series.get(), std::move(looked));
   // The cache holds text; a step whose result a template reads inside needs it as a tree.
   if (!step.keep_as_text) answer.result = downstream::parse_text(std::move(answer.result), waiting);
   complete(*run, index, std::move(answer.result), answer.stale_age_ms);
@@ -250,7 +254,10 @@ class Scheduler {
       if (!input) continue;  // completed with bad_input
       std::optional<std::string> key = render_key(index);
       if (!key) continue;  // completed with bad_input
-      if (pipeline_.steps[index].cache && run_->cache && answer_from_cache(index, *input, *key)) {
+      // What the cache read for a step it could not answer: the step's get() takes it.
+      std::optional<cache::SwrCache::Read> looked;
+      if (pipeline_.steps[index].cache && run_->cache &&
+          answer_from_cache(index, *input, *key, looked)) {
         ++answered_here;
         continue;
       }
@@ -260,11 +267,13 @@ class Scheduler {
       const Clock::time_point deadline =
           std::min(Clock::now() + pipeline_.steps[index].timeout, run_->deadline);
       if (inline_call) {
-        run_step(run_, index, *input, *key, deadline);
+        run_step(run_, index, *input, *key, deadline, std::move(looked));
         continue;
       }
-      auto task = [run = run_, index, input = std::move(*input), key = std::move(*key),
-                   deadline]() { run_step(run, index, input, key, deadline); };
+      auto task = [run = run_, index, input = std::move(*input), key = std::move(*key), deadline,
+                   looked = std::move(looked)]() mutable {
+        run_step(run, index, input, key, deadline, std::move(looked));
+      };
       if (!options_.step_pool->try_submit(std::move(task))) {
         Failure shed = Failure::Of(FailureKind::kShed, "step pool full");
         count_not_called(pipeline_.steps[index], shed);
@@ -275,25 +284,31 @@ class Scheduler {
 
   // Completes a step with `cache:` from a fresh or stale cached value, on this thread (parsed
   // when a template reads inside it: at once when small, else on the offload pool under a context
-  // of the step's deadline). False when the cache has no usable value.
-  bool answer_from_cache(std::size_t index, const Json& input, const std::string& key) {
+  // of the step's deadline). False when the cache has no usable value; then `looked` holds what
+  // the cache read, which the step's get() takes instead of reading the backend again.
+  bool answer_from_cache(std::size_t index, const Json& input, const std::string& key,
+                         std::optional<cache::SwrCache::Read>& looked) {
     const CompiledStep& step = pipeline_.steps[index];
-    std::optional<cache::CacheAnswer> answer = run_->cache->lookup(
-        key, step.cache->policy, refresher(run_, index, input, {}), step.cache->series.get());
-    if (!answer) return false;
-    const bool parse = !step.keep_as_text && answer->result.is_text();
+    auto outcome = run_->cache->lookup(key, step.cache->policy, refresher(run_, index, input, {}),
+                                       step.cache->series.get());
+    if (auto* read = std::get_if<cache::SwrCache::Read>(&outcome)) {
+      looked = std::move(*read);
+      return false;
+    }
+    cache::CacheAnswer& answer = std::get<cache::CacheAnswer>(outcome);
+    const bool parse = !step.keep_as_text && answer.result.is_text();
     const bool large =
-        parse && run_->offload && run_->offload->should_offload(answer->result.text().size());
+        parse && run_->offload && run_->offload->should_offload(answer.result.text().size());
     if (parse && !large) {
-      answer->result = downstream::parse_text(std::move(answer->result));
+      answer.result = downstream::parse_text(std::move(answer.result));
     } else if (parse) {
       const Clock::time_point deadline = std::min(Clock::now() + step.timeout, run_->deadline);
       StepContext context(run_->input.request_id, deadline, run_->cancel, *run_->timer,
                           run_->logger.for_step(step.name));
       context.set_offload(run_->offload);
-      answer->result = downstream::parse_text(std::move(answer->result), context);
+      answer.result = downstream::parse_text(std::move(answer.result), context);
     }
-    complete(*run_, index, std::move(answer->result), answer->stale_age_ms);
+    complete(*run_, index, std::move(answer.result), answer.stale_age_ms);
     return true;
   }
 

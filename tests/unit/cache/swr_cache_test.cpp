@@ -1,8 +1,9 @@
 // SwrCache over a MemoryCache with a clock the test moves: fresh, stale (one background
 // refresh), miss (one fetch, stored), failed with an older value (served with its age) and
 // without (the failure, never stored), coalescing of concurrent misses, waiters bounded by their
-// own deadline, a cancelled leader, background peeks, a failing backend, and the fleet lease
-// (two SwrCaches over one shared backend).
+// own deadline, a cancelled leader, background peeks, a failing backend, one backend read per
+// miss (lookup()'s read carried into get()), and the fleet lease (two SwrCaches over one shared
+// backend).
 #include "cache/swr_cache.hpp"
 
 #include <gtest/gtest.h>
@@ -11,10 +12,12 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "cache/memory_cache.hpp"
 #include "fake_call_context.hpp"
+#include "observed_cache.hpp"
 #include "response/result_text.hpp"
 
 namespace mosaic::cache {
@@ -22,6 +25,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::FakeCallContext;
+using testing::ObservedCache;
 
 // A gate a fetch can wait on until the test opens it.
 class Gate {
@@ -405,6 +409,80 @@ TEST_F(SwrCacheTest, AFailingBackendNeverFailsTheStep) {
   EXPECT_FALSE(peek.value);
 }
 
+// --- one read per miss: lookup()'s read is carried into get()
+
+TEST_F(SwrCacheTest, AMissReadsTheBackendOnce) {
+  auto backend = std::make_shared<ObservedCache>(std::make_shared<MemoryCache>(), false);
+  auto cache = make(backend);
+  get(*cache, "a");
+  EXPECT_EQ(backend->gets, 1);
+  // As the executor asks: lookup() on the request thread, then get() with what it read.
+  auto looked = cache->lookup("b", policy_, launcher(), &series_);
+  ASSERT_TRUE(std::holds_alternative<SwrCache::Read>(looked));
+  FakeCallContext context(5s);
+  auto answer = cache->get("b", policy_, context, fetch(), launcher(), &series_,
+                           std::get<SwrCache::Read>(std::move(looked)));
+  EXPECT_EQ(response::result_json(answer.result), (json::array{1, 2}));
+  EXPECT_EQ(backend->gets, 2);
+  EXPECT_EQ(calls_, 2);
+  EXPECT_EQ(count(&StepCacheSeries::miss), 2u);
+}
+
+// A flight that stored the value after lookup()'s read: the later get() reads again and serves
+// it rather than fetching a second time.
+TEST_F(SwrCacheTest, AValueStoredSinceTheLookupIsServedNotFetchedAgain) {
+  auto backend = std::make_shared<ObservedCache>(std::make_shared<MemoryCache>(), false);
+  auto cache = make(backend);
+  auto looked = cache->lookup("orders:42", policy_, launcher(), &series_);
+  ASSERT_TRUE(std::holds_alternative<SwrCache::Read>(looked));
+  get(*cache);  // another request's flight fetches and stores meanwhile
+  ASSERT_EQ(calls_, 1);
+  FakeCallContext context(5s);
+  auto answer = cache->get("orders:42", policy_, context, fetch(), launcher(), &series_,
+                           std::get<SwrCache::Read>(std::move(looked)));
+  EXPECT_EQ(response::result_json(answer.result), (json::array{1, 2}));
+  EXPECT_EQ(calls_, 1);
+  EXPECT_EQ(count(&StepCacheSeries::fresh), 1u);
+}
+
+TEST_F(SwrCacheTest, ABackendErrorInALookupIsCountedOnceAndTheFetchGoesOn) {
+  auto backend = std::make_shared<ObservedCache>(std::make_shared<MemoryCache>(), false);
+  backend->fail_gets = true;
+  auto cache = make(backend);
+  auto looked = cache->lookup("orders:42", policy_, launcher(), &series_);
+  ASSERT_TRUE(std::holds_alternative<SwrCache::Read>(looked));
+  EXPECT_EQ(count(&StepCacheSeries::error), 1u);
+  FakeCallContext context(5s);
+  auto answer = cache->get("orders:42", policy_, context, fetch(), launcher(), &series_,
+                           std::get<SwrCache::Read>(std::move(looked)));
+  ASSERT_TRUE(answer.result.ok());
+  EXPECT_EQ(response::result_json(answer.result), (json::array{1, 2}));
+  EXPECT_EQ(backend->gets, 1);
+  EXPECT_EQ(count(&StepCacheSeries::error), 1u);
+  EXPECT_EQ(calls_, 1);
+}
+
+// The value lookup() read, past its stale window, is the fallback when the fetch fails, even if
+// the backend dropped it since (evicted).
+TEST_F(SwrCacheTest, AFailedFetchFallsBackToTheValueLookupRead) {
+  auto memory = std::make_shared<MemoryCache>();
+  auto cache = make(std::make_shared<ObservedCache>(memory, false));
+  get(*cache);
+  now_ += 400'000;
+  auto looked = cache->lookup("orders:42", policy_, launcher(), &series_);
+  ASSERT_TRUE(std::holds_alternative<SwrCache::Read>(looked));
+  memory->del(cache->value_key("orders:42"));
+  answer_ = [] { return Failure::Status(503); };
+  FakeCallContext context(5s);
+  auto answer = cache->get("orders:42", policy_, context, fetch(), launcher(), &series_,
+                           std::get<SwrCache::Read>(std::move(looked)));
+  ASSERT_TRUE(answer.result.ok());
+  EXPECT_EQ(response::result_json(answer.result), (json::array{1, 2}));
+  EXPECT_EQ(answer.stale_age_ms, 400'000);
+  EXPECT_EQ(count(&StepCacheSeries::fallback), 1u);
+  EXPECT_EQ(calls_, 2);
+}
+
 TEST_F(SwrCacheTest, ValuesUnderThePrefixThatAreNotOursAreMisses) {
   auto backend = std::make_shared<MemoryCache>();
   auto cache = make(backend);
@@ -468,6 +546,67 @@ TEST_F(SwrCacheTest, WhenTheLeaseHolderFailsTheOtherInstanceFallsBackToAnOlderVa
   EXPECT_TRUE(on_b.stale_age_ms);
   ASSERT_TRUE(on_a.result.ok());
   EXPECT_TRUE(on_a.stale_age_ms);
+}
+
+// The holder stores its value, then releases the lease. An instance that read the value just
+// before the store and the lease just after the release must still serve the new value, not an
+// older one as if the holder's fetch had failed (and not fetch again).
+TEST_F(SwrCacheTest, AValueStoredJustBeforeTheLeaseIsReleasedIsServedNotAnOlderOne) {
+  auto memory = std::make_shared<MemoryCache>();
+  auto a = make(std::make_shared<SharedMemory>(memory));
+  auto observed = std::make_shared<ObservedCache>(memory, true);
+  auto b = make(observed);
+  get(*a);  // [1,2], the older value
+  now_ += 400'000;
+  Gate fetching;
+  answer_ = [&] {
+    fetching.wait();
+    return Json("new");
+  };
+  std::atomic<bool> a_done{false};
+  CacheAnswer on_a;
+  std::thread first([&] {
+    on_a = get(*a);
+    a_done = true;
+  });
+  while (calls_ < 2) std::this_thread::sleep_for(1ms);  // a holds the lease and is fetching
+  // b reads the value in get(), then again while it waits for the lease holder: after that second
+  // read (still the older value), a finishes (stores, releases) before b looks at the lease.
+  int value_reads = 0;
+  const std::string vkey = b->value_key("orders:42");
+  observed->after_get = [&](std::string_view key) {
+    if (key != vkey || ++value_reads != 2) return;
+    fetching.open();
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!a_done && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+  };
+  CacheAnswer on_b = get(*b);
+  first.join();
+  EXPECT_EQ(value_reads, 3);  // the re-read once the lease was seen released
+  EXPECT_EQ(response::result_json(on_a.result), "new");
+  ASSERT_TRUE(on_b.result.ok());
+  EXPECT_EQ(response::result_json(on_b.result), "new");
+  EXPECT_FALSE(on_b.stale_age_ms);
+  EXPECT_EQ(calls_, 2);  // the fill and a's fetch
+  EXPECT_EQ(count(&StepCacheSeries::fallback), 0u);
+}
+
+// Another instance fetched and stored the key after this one's lookup() read: once this one
+// holds the lease (so that fetch is over), it reads again and serves that value.
+TEST_F(SwrCacheTest, AValueAnotherInstanceStoredSinceTheLookupIsServedNotFetchedAgain) {
+  auto memory = std::make_shared<MemoryCache>();
+  auto a = make(std::make_shared<SharedMemory>(memory));
+  auto b = make(std::make_shared<SharedMemory>(memory));
+  auto looked = b->lookup("orders:42", policy_, launcher(), &series_);
+  ASSERT_TRUE(std::holds_alternative<SwrCache::Read>(looked));
+  get(*a);  // a's whole flight: lease, fetch, store, release
+  ASSERT_EQ(calls_, 1);
+  FakeCallContext context(5s);
+  auto answer = b->get("orders:42", policy_, context, fetch(), launcher(), &series_,
+                       std::get<SwrCache::Read>(std::move(looked)));
+  EXPECT_EQ(response::result_json(answer.result), (json::array{1, 2}));
+  EXPECT_EQ(calls_, 1);
+  EXPECT_EQ(memory->get(b->lease_key("orders:42")).status, CacheStatus::kMiss);  // released
 }
 
 TEST_F(SwrCacheTest, ALeaseLeftByACrashedHolderExpiresAndTheNextInstanceFetches) {

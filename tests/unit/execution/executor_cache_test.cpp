@@ -1,7 +1,8 @@
 // The executor with a cache: cached steps call their downstream once, a value served past its
 // ttl is listed in _meta.stale with its age, a failed fetch falls back to the cached value, a key
-// may read another step, concurrent requests share one fetch, and a cached background step puts
-// last run's value in the response.
+// may read another step, concurrent requests share one fetch, a cached background step puts
+// last run's value in the response, and a miss reads the cache once (the request thread's lookup
+// is carried to the step's fetch).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "cache/memory_cache.hpp"
 #include "cache/swr_cache.hpp"
 #include "execution/executor.hpp"
+#include "observed_cache.hpp"
 #include "pipeline/pipeline_compiler.hpp"
 #include "scripted_downstream.hpp"
 
@@ -33,7 +35,7 @@ class ExecutorCacheTest : public ::testing::Test {
     handle_->timeout = 1000ms;
     cache::SwrCache::Options cache_options;
     cache_options.now_ms = [this] { return now_.load(); };
-    cache_ = cache::SwrCache::create(std::make_shared<cache::MemoryCache>(), cache_options);
+    cache_ = cache::SwrCache::create(backend_, cache_options);
     exec::Executor::Options options;
     options.step_pool = &steps_;
     options.background_pool = &background_pool_;
@@ -94,6 +96,8 @@ class ExecutorCacheTest : public ::testing::Test {
   std::shared_ptr<ScriptedDownstream> downstream_ = std::make_shared<ScriptedDownstream>();
   std::shared_ptr<pipeline::DownstreamHandle> handle_ =
       std::make_shared<pipeline::DownstreamHandle>();
+  std::shared_ptr<cache::MemoryCache> memory_ = std::make_shared<cache::MemoryCache>();
+  std::shared_ptr<ObservedCache> backend_ = std::make_shared<ObservedCache>(memory_, false);
   std::shared_ptr<cache::SwrCache> cache_;
   exec::DeadlineTimer timer_;
   exec::WorkerPool steps_{{"steps", 64, 64, std::chrono::seconds(5)}};
@@ -151,6 +155,66 @@ steps:
   EXPECT_EQ(answer.body().at("orders"), "cached");
   EXPECT_EQ(answer.body().at("_meta").at("stale").at("orders"), 5'000);
   EXPECT_EQ(calls_of("bad"), 1u);
+}
+
+// A miss is read once: the request thread's lookup finds nothing, and the step's fetch on the
+// pool takes that read instead of reading the cache again.
+TEST_F(ExecutorCacheTest, AMissReadsTheCacheOnce) {
+  auto p = compile(R"(endpoint: GET /once/{userId}
+steps:
+  user:   { call: svc, with: { id: user, value: 1 } }
+  orders: { call: svc, with: { id: orders, value: [1, 2] },
+            cache: { key: "once:${params.userId}", ttl: 60s } }
+)");
+  auto miss = run(p);
+  ASSERT_EQ(miss.status, exec::ExecutionResult::Status::kOk);
+  EXPECT_EQ(miss.body().at("orders"), (json::array{1, 2}));
+  EXPECT_EQ(backend_->gets, 1);
+  EXPECT_EQ(calls_of("orders"), 1u);
+  run(p);  // a hit: one more read
+  EXPECT_EQ(backend_->gets, 2);
+  EXPECT_EQ(calls_of("orders"), 1u);
+}
+
+// The cache failing on the lookup is counted once (the fetch does not ask it again), and the step
+// goes on uncached.
+TEST_F(ExecutorCacheTest, ACacheErrorIsCountedOnceAndTheStepGoesOnUncached) {
+  auto p = compile(R"(endpoint: GET /err/{userId}
+steps:
+  orders: { call: svc, with: { id: orders, value: [1, 2] },
+            cache: { key: "err:${params.userId}", ttl: 60s } }
+)");
+  const metrics::Counter& errors = *p->steps[0].cache->series->error;
+  const std::uint64_t before = errors.value();
+  backend_->fail_gets = true;
+  auto answer = run(p);
+  ASSERT_EQ(answer.status, exec::ExecutionResult::Status::kOk) << answer.reason;
+  EXPECT_EQ(answer.body().at("orders"), (json::array{1, 2}));
+  EXPECT_EQ(errors.value() - before, 1u);
+  EXPECT_EQ(backend_->gets, 1);
+  EXPECT_EQ(calls_of("orders"), 1u);
+}
+
+// The value the lookup read, past its stale window, is the fallback when the fetch fails, even if
+// the cache dropped it right after that read (an eviction).
+TEST_F(ExecutorCacheTest, AFailedFetchFallsBackToTheValueTheLookupRead) {
+  auto healthy = compile(R"(endpoint: GET /ev-a/{userId}
+steps:
+  orders: { call: svc, with: { id: ok, value: "cached" }, cache: { key: "ev:${params.userId}", ttl: 1s, stale: 1s } }
+)");
+  auto failing = compile(R"(endpoint: GET /ev-b/{userId}
+steps:
+  orders: { call: svc, with: { id: bad, status: 503 }, cache: { key: "ev:${params.userId}", ttl: 1s, stale: 1s } }
+)");
+  run(healthy);
+  now_ += 5'000;
+  backend_->after_get = [this](std::string_view key) { memory_->del(key); };
+  auto answer = run(failing);
+  ASSERT_EQ(answer.status, exec::ExecutionResult::Status::kOk) << answer.reason;
+  EXPECT_EQ(answer.body().at("orders"), "cached");
+  EXPECT_EQ(answer.body().at("_meta").at("stale").at("orders"), 5'000);
+  EXPECT_EQ(calls_of("bad"), 1u);
+  EXPECT_EQ(memory_->get(cache_->value_key("ev:42")).status, cache::CacheStatus::kMiss);
 }
 
 TEST_F(ExecutorCacheTest, WithNothingCachedAFailedFetchFailsTheStepByItsClass) {
