@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include "micro_support.hpp"
+#include "template/json_span.hpp"
 #include "template/render_scope.hpp"
 
 namespace mosaic::micro {
@@ -52,6 +53,21 @@ void BM_RenderResponse(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(d.pipeline->response->render(scope));
 }
 BENCHMARK(BM_RenderResponse);
+
+// A path read from a result kept as text (template/json_span): the dashboard's three, over the
+// bodies as the downstreams send them. Each read scans its object to the end (the last of a
+// repeated key wins).
+void BM_FindJsonPathInText(benchmark::State& state) {
+  const std::vector<tmpl::PathPart> segment{{"segment", std::nullopt}};
+  const std::vector<tmpl::PathPart> items{{"items", std::nullopt}};
+  const std::vector<tmpl::PathPart> method{{"default_method", std::nullopt}};
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(tmpl::find_json_path(kProfileBody, segment));
+    benchmark::DoNotOptimize(tmpl::find_json_path(kOrdersBody, items));
+    benchmark::DoNotOptimize(tmpl::find_json_path(kPaymentBody, method));
+  }
+}
+BENCHMARK(BM_FindJsonPathInText);
 
 }  // namespace
 }  // namespace mosaic::micro

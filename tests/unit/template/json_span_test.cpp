@@ -96,5 +96,21 @@ TEST(JsonSpan, TopLevelScalarsAndArrays) {
   EXPECT_EQ(*whole, "{\"a\": 1}");  // blanks around the value are not part of it
 }
 
+// Strings are crossed eight bytes at a time: a quote or an escape must be found in any of the
+// eight positions of a block, and an escaped quote or backslash must never end a string.
+TEST(JsonSpan, EscapesAndQuotesAtEveryPositionOfAnEightByteBlock) {
+  for (std::size_t pad = 0; pad < 17; ++pad) {
+    const std::string filler(pad, 'x');
+    for (const char* escape : {R"(\")", R"(\\)", R"(\u0022)", R"(}])", ""}) {
+      const std::string doc = R"({"k": ")" + filler + escape + filler + R"(", "a": [")" + filler +
+                              escape + R"("], ")" + filler + escape + R"(": 1, "z": 2})";
+      SCOPED_TRACE(doc);
+      expect_same_as_tree(doc, {"k"});
+      expect_same_as_tree(doc, {"a", "0"});
+      expect_same_as_tree(doc, {"z"});
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mosaic::tmpl
