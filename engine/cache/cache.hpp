@@ -7,8 +7,10 @@
 // (MemcachedCache has a breaker for that), and the caller goes on without the cache.
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mosaic::cache {
 
@@ -30,6 +32,15 @@ class Cache {
   virtual ~Cache() = default;
 
   virtual CacheGet get(std::string_view key) = 0;
+  // Several keys, answered in their order. A backend across the network reads them in one
+  // exchange where it can (memcached: one multi-get per server), so a page with several cached
+  // steps waits for one round trip instead of one per step. By default, get() for each key.
+  virtual std::vector<CacheGet> get_many(std::span<const std::string> keys) {
+    std::vector<CacheGet> out;
+    out.reserve(keys.size());
+    for (const std::string& key : keys) out.push_back(get(key));
+    return out;
+  }
   // Stores `value` for `ttl` (a backend may round up: memcached counts whole seconds).
   virtual CacheStatus set(std::string_view key, std::string_view value,
                           std::chrono::milliseconds ttl) = 0;

@@ -139,13 +139,16 @@ void MemcachedCache::on_breaker_change(std::size_t index, CacheBreaker::State fr
   }
 }
 
-template <typename Op>
-CacheStatus MemcachedCache::run(const std::string& key, Op&& op) {
+std::uint32_t MemcachedCache::server_of(const std::string& wire) const {
   // The master client only computes the ring position here (a const lookup, no I/O), so a key
   // owned by a server whose breaker is open is refused before it waits for a connection.
-  std::uint32_t index = memcached_generate_hash(master_, key.data(), key.size());
-  if (index >= servers_.size()) index = 0;
-  ServerState& server = *servers_[index];
+  const std::uint32_t index = memcached_generate_hash(master_, wire.data(), wire.size());
+  return index < servers_.size() ? index : 0;
+}
+
+template <typename Op>
+CacheStatus MemcachedCache::run(const std::string& key, Op&& op) {
+  ServerState& server = *servers_[server_of(key)];
   if (!server.breaker.allow()) {
     server.rejected.inc();
     return CacheStatus::kError;
@@ -202,6 +205,84 @@ CacheGet MemcachedCache::get(std::string_view key) {
   });
   if (out.status == CacheStatus::kNotStored) out.status = CacheStatus::kMiss;
   return out;
+}
+
+std::vector<CacheGet> MemcachedCache::get_many(std::span<const std::string> keys) {
+  if (keys.size() == 1) return {get(keys.front())};
+  std::vector<CacheGet> out(keys.size());
+  std::vector<std::string> wires;
+  wires.reserve(keys.size());
+  std::vector<std::vector<std::size_t>> by_server(servers_.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    wires.push_back(wire_key(keys[i]));
+    by_server[server_of(wires.back())].push_back(i);
+  }
+  for (std::size_t server = 0; server < by_server.size(); ++server) {
+    if (!by_server[server].empty()) get_group(server, wires, by_server[server], out);
+  }
+  return out;
+}
+
+void MemcachedCache::get_group(std::size_t index, const std::vector<std::string>& wires,
+                               const std::vector<std::size_t>& group, std::vector<CacheGet>& out) {
+  ServerState& server = *servers_[index];
+  const auto fail_all = [&] {
+    for (std::size_t i : group) out[i] = {CacheStatus::kError, {}};
+  };
+  if (!server.breaker.allow()) {
+    server.rejected.inc();
+    return fail_all();
+  }
+  const auto ms = options_.timeout.count();
+  timespec wait{static_cast<time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1000000)};
+  memcached_return_t rc = MEMCACHED_SUCCESS;
+  memcached_st* mc = memcached_pool_fetch(pool_, &wait, &rc);
+  if (!mc) {
+    pool_timeouts_.inc();
+    server.breaker.record(false);
+    return fail_all();
+  }
+  std::vector<const char*> keys;
+  std::vector<std::size_t> lengths;
+  for (std::size_t i : group) {
+    keys.push_back(wires[i].data());
+    lengths.push_back(wires[i].size());
+  }
+  // Every key of the group is on this server: the first names it.
+  const std::string& first = wires[group.front()];
+  rc = memcached_mget_by_key(mc, first.data(), first.size(), keys.data(), lengths.data(),
+                             keys.size());
+  bool ok = rc == MEMCACHED_SUCCESS;
+  if (ok) {
+    // Read to the end even past an answer for every key: the connection goes back to the pool
+    // and must hold nothing unread.
+    // On this stack, not allocated by libmemcached: memcached_fetch_result frees a result it
+    // allocated itself when the answers end, and resets one it did not.
+    memcached_result_st storage;
+    memcached_result_st* result = memcached_result_create(mc, &storage);
+    while (true) {
+      memcached_return_t fetched = MEMCACHED_SUCCESS;
+      if (!memcached_fetch_result(mc, result, &fetched)) {
+        ok = fetched == MEMCACHED_END || fetched == MEMCACHED_NOTFOUND;
+        break;
+      }
+      const std::string_view key(memcached_result_key_value(result),
+                                 memcached_result_key_length(result));
+      for (std::size_t i : group) {  // the same key may be asked twice
+        if (wires[i] == key) {
+          out[i] = {CacheStatus::kOk,
+                    std::string(memcached_result_value(result), memcached_result_length(result))};
+        }
+      }
+    }
+    memcached_result_free(result);
+  }
+  memcached_pool_release(pool_, mc);
+  server.breaker.record(ok);
+  if (!ok) {
+    server.errors.inc();
+    fail_all();  // what arrived before the failure may be incomplete: none of it is used
+  }
 }
 
 CacheStatus MemcachedCache::set(std::string_view key, std::string_view value,

@@ -47,6 +47,7 @@ class MemcachedCache : public Cache {
   MemcachedCache& operator=(const MemcachedCache&) = delete;
 
   CacheGet get(std::string_view key) override;
+  std::vector<CacheGet> get_many(std::span<const std::string> keys) override;
   CacheStatus set(std::string_view key, std::string_view value,
                   std::chrono::milliseconds ttl) override;
   CacheStatus add(std::string_view key, std::string_view value,
@@ -83,6 +84,10 @@ class MemcachedCache : public Cache {
   enum class Outcome { kOk, kMiss, kNotStored, kServerFailed };
 
   // Runs `op` on a pooled connection for the server owning `key`, behind that server's breaker.
+  std::uint32_t server_of(const std::string& wire) const;
+  // One multi-get of `group` (indexes into `wires`, all owned by `server`) into `out`.
+  void get_group(std::size_t server, const std::vector<std::string>& wires,
+                 const std::vector<std::size_t>& group, std::vector<CacheGet>& out);
   template <typename Op>
   CacheStatus run(const std::string& key, Op&& op);
   void on_breaker_change(std::size_t server, CacheBreaker::State from, CacheBreaker::State to);

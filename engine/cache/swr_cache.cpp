@@ -46,7 +46,10 @@ std::size_t SwrCache::refreshes_in_progress() const {
 }
 
 std::optional<SwrCache::Cached> SwrCache::read(const std::string& vkey, StepCacheSeries* series) {
-  CacheGet got = backend_->get(vkey);
+  return decoded(backend_->get(vkey), series);
+}
+
+std::optional<SwrCache::Cached> SwrCache::decoded(CacheGet got, StepCacheSeries* series) {
   if (got.status == CacheStatus::kError) {
     bump(series, &StepCacheSeries::error);
     return std::nullopt;
@@ -113,10 +116,32 @@ std::variant<CacheAnswer, SwrCache::Read> SwrCache::lookup(const std::string& ke
                                                            const CachePolicy& policy,
                                                            const Launch& launch,
                                                            StepCacheSeries* series) {
-  Read looked = read_for_flight(key, series);
-  if (auto answer = answer_from(looked.cached, key, policy, launch, series))
-    return std::move(*answer);
-  return looked;
+  const Lookup one{key, policy, launch, series};
+  return std::move(lookup_many({&one, 1}).front());
+}
+
+std::vector<std::variant<CacheAnswer, SwrCache::Read>> SwrCache::lookup_many(
+    std::span<const Lookup> lookups) {
+  std::vector<std::string> vkeys;
+  vkeys.reserve(lookups.size());
+  for (const Lookup& lookup : lookups) vkeys.push_back(value_key(lookup.key));
+  const std::uint64_t stores_before = stores_.load();  // as read_for_flight: before the read
+  std::vector<CacheGet> got = backend_->get_many(vkeys);
+  std::vector<std::variant<CacheAnswer, Read>> out;
+  out.reserve(lookups.size());
+  for (std::size_t i = 0; i < lookups.size(); ++i) {
+    const Lookup& lookup = lookups[i];
+    Read looked;
+    looked.stores_before = stores_before;
+    looked.cached = decoded(std::move(got[i]), lookup.series);
+    if (auto answer =
+            answer_from(looked.cached, lookup.key, lookup.policy, lookup.launch, lookup.series)) {
+      out.emplace_back(std::move(*answer));
+    } else {
+      out.emplace_back(std::move(looked));
+    }
+  }
+  return out;
 }
 
 CacheAnswer SwrCache::get(const std::string& key, const CachePolicy& policy, CallContext& context,

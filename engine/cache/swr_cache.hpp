@@ -34,10 +34,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <variant>
+#include <vector>
 
 #include "cache/cache.hpp"
 #include "cache/cache_policy.hpp"
@@ -109,6 +111,15 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
   // a request thread can ask it itself instead of handing the step to another thread.
   std::variant<CacheAnswer, Read> lookup(const std::string& key, const CachePolicy& policy,
                                          const Launch& launch, StepCacheSeries* series);
+  // lookup() for several keys, read from the backend in one exchange (Cache::get_many): the
+  // cached steps of a stage cost one round trip to memcached, not one each.
+  struct Lookup {
+    const std::string& key;
+    const CachePolicy& policy;
+    Launch launch;
+    StepCacheSeries* series = nullptr;
+  };
+  std::vector<std::variant<CacheAnswer, Read>> lookup_many(std::span<const Lookup> lookups);
 
   Cache& backend() { return *backend_; }
   const Options& options() const { return options_; }
@@ -129,6 +140,8 @@ class SwrCache : public std::enable_shared_from_this<SwrCache> {
 
   std::int64_t now_ms() const;
   std::optional<Cached> read(const std::string& vkey, StepCacheSeries* series);
+  // What a backend read holds, if it is a value of ours whose payload is JSON (counted otherwise).
+  std::optional<Cached> decoded(CacheGet got, StepCacheSeries* series);
   Read read_for_flight(const std::string& key, StepCacheSeries* series);
   // A fresh or stale value's answer (counted; a stale one launches a refresh), else nullopt.
   std::optional<CacheAnswer> answer_from(std::optional<Cached>& cached, const std::string& key,

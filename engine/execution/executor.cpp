@@ -243,35 +243,81 @@ class Scheduler {
         foreground.push_back(index);
       }
     }
-    std::stable_partition(foreground.begin(), foreground.end(), [this](std::size_t index) {
-      return !pipeline_.steps[index].cache || !run_->cache;
-    });
-    std::size_t answered_here = 0;  // completed in this call, so not in flight elsewhere
-    for (std::size_t k = 0; k < foreground.size(); ++k) {
-      const std::size_t index = foreground[k];
+    const auto first_cached = std::stable_partition(
+        foreground.begin(), foreground.end(),
+        [this](std::size_t index) { return !pipeline_.steps[index].cache || !run_->cache; });
+    // The steps to start, in order; a cached step joins only when the cache cannot answer it.
+    std::vector<Ready> to_start;
+    for (auto it = foreground.begin(); it != first_cached; ++it) {
       ++in_flight_;
-      std::optional<Json> input = render_input(index);
+      std::optional<Json> input = render_input(*it);
       if (!input) continue;  // completed with bad_input
-      std::optional<std::string> key = render_key(index);
+      to_start.push_back({*it, std::move(*input), std::string(), std::nullopt});
+    }
+    // Started before the cached steps are looked up: their calls run meanwhile.
+    std::size_t answered_here = 0;  // completed in this call, so not in flight elsewhere
+    start(to_start, 0, first_cached == foreground.end(), answered_here);
+    const std::size_t started = to_start.size();
+    std::vector<Ready> cached;
+    for (auto it = first_cached; it != foreground.end(); ++it) {
+      ++in_flight_;
+      std::optional<Json> input = render_input(*it);
+      if (!input) continue;  // completed with bad_input
+      std::optional<std::string> key = render_key(*it);
       if (!key) continue;  // completed with bad_input
-      // What the cache read for a step it could not answer: the step's get() takes it.
-      std::optional<cache::SwrCache::Read> looked;
-      if (pipeline_.steps[index].cache && run_->cache &&
-          answer_from_cache(index, *input, *key, looked)) {
+      cached.push_back({*it, std::move(*input), std::move(*key), std::nullopt});
+    }
+    if (cached.empty()) return;
+    // One read of the backend for every cached step of the stage.
+    std::vector<cache::SwrCache::Lookup> lookups;
+    lookups.reserve(cached.size());
+    for (const Ready& step : cached) {
+      const CompiledStep& compiled = pipeline_.steps[step.index];
+      lookups.push_back({step.key, compiled.cache->policy,
+                         refresher(run_, step.index, step.input, {}),
+                         compiled.cache->series.get()});
+    }
+    auto outcomes = run_->cache->lookup_many(lookups);
+    for (std::size_t i = 0; i < cached.size(); ++i) {
+      if (auto* read = std::get_if<cache::SwrCache::Read>(&outcomes[i])) {
+        // The step's get() takes what was read instead of reading the backend again.
+        cached[i].looked = std::move(*read);
+        to_start.push_back(std::move(cached[i]));
+      } else {
+        complete_from_cache(cached[i].index, std::move(std::get<cache::CacheAnswer>(outcomes[i])));
         ++answered_here;
-        continue;
       }
-      const bool inline_call = k + 1 == foreground.size() &&
+    }
+    start(to_start, started, true, answered_here);
+  }
+
+  // A foreground step ready to start: its input and cache key rendered ("" without `cache:`), and
+  // what the cache read for it when it has `cache:` and the cache could not answer.
+  struct Ready {
+    std::size_t index;
+    Json input;
+    std::string key;
+    std::optional<cache::SwrCache::Read> looked;
+  };
+
+  // Starts steps[from..] on the step pool. With `last_batch`, the last of them runs here instead,
+  // when nothing else is in flight or when its downstream stops at its deadline whatever happens.
+  void start(std::vector<Ready>& steps, std::size_t from, bool last_batch,
+             std::size_t answered_here) {
+    for (std::size_t k = from; k < steps.size(); ++k) {
+      Ready& step = steps[k];
+      const std::size_t index = step.index;
+      const bool inline_call = last_batch && k + 1 == steps.size() &&
                                (in_flight_ - answered_here == 1 ||
                                 pipeline_.steps[index].downstream->downstream->stops_at_deadline());
       const Clock::time_point deadline =
           std::min(Clock::now() + pipeline_.steps[index].timeout, run_->deadline);
       if (inline_call) {
-        run_step(run_, index, *input, *key, deadline, std::move(looked));
+        run_step(run_, index, step.input, step.key, deadline, std::move(step.looked));
         continue;
       }
-      auto task = [run = run_, index, input = std::move(*input), key = std::move(*key), deadline,
-                   looked = std::move(looked)]() mutable {
+      auto task = [run = run_, index, input = std::move(step.input), key = std::move(step.key),
+                   deadline, looked = std::move(step.looked)]() mutable {
         run_step(run, index, input, key, deadline, std::move(looked));
       };
       if (!options_.step_pool->try_submit(std::move(task))) {
@@ -284,18 +330,9 @@ class Scheduler {
 
   // Completes a step with `cache:` from a fresh or stale cached value, on this thread (parsed
   // when a template reads inside it: at once when small, else on the offload pool under a context
-  // of the step's deadline). False when the cache has no usable value; then `looked` holds what
-  // the cache read, which the step's get() takes instead of reading the backend again.
-  bool answer_from_cache(std::size_t index, const Json& input, const std::string& key,
-                         std::optional<cache::SwrCache::Read>& looked) {
+  // of the step's deadline).
+  void complete_from_cache(std::size_t index, cache::CacheAnswer answer) {
     const CompiledStep& step = pipeline_.steps[index];
-    auto outcome = run_->cache->lookup(key, step.cache->policy, refresher(run_, index, input, {}),
-                                       step.cache->series.get());
-    if (auto* read = std::get_if<cache::SwrCache::Read>(&outcome)) {
-      looked = std::move(*read);
-      return false;
-    }
-    cache::CacheAnswer& answer = std::get<cache::CacheAnswer>(outcome);
     const bool parse = !step.keep_as_text && answer.result.is_text();
     const bool large =
         parse && run_->offload && run_->offload->should_offload(answer.result.text().size());
@@ -309,7 +346,6 @@ class Scheduler {
       answer.result = downstream::parse_text(std::move(answer.result), context);
     }
     complete(*run_, index, std::move(answer.result), answer.stale_age_ms);
-    return true;
   }
 
   std::optional<Json> render_input(std::size_t index) {

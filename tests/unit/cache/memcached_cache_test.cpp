@@ -120,6 +120,51 @@ TEST(MemcachedCache, TwoServersShareTheKeysAndOneFailingLeavesTheOtherServing) {
   EXPECT_EQ(both.breaker_state(1), CacheBreaker::State::kOpen);
 }
 
+TEST(MemcachedCache, GetManyAnswersEveryKeyInOrderInOneExchange) {
+  MemcachedProcess memcached;
+  MemcachedCache cache(options_for({&memcached}));
+  ASSERT_EQ(cache.set("a", "1", 60s), CacheStatus::kOk);
+  ASSERT_EQ(cache.set("c", std::string("3\0three", 7), 60s), CacheStatus::kOk);
+  const std::string long_key(300, 'k');  // hashed on the wire: the answer still finds its slot
+  ASSERT_EQ(cache.set(long_key, "long", 60s), CacheStatus::kOk);
+  const std::vector<std::string> keys{"a", "b", "c", long_key, "a"};
+  const auto got = cache.get_many(keys);
+  ASSERT_EQ(got.size(), keys.size());
+  EXPECT_EQ(got[0].status, CacheStatus::kOk);
+  EXPECT_EQ(got[0].value, "1");
+  EXPECT_EQ(got[1].status, CacheStatus::kMiss);
+  EXPECT_EQ(got[2].value, std::string("3\0three", 7));
+  EXPECT_EQ(got[3].value, "long");
+  EXPECT_EQ(got[4].value, "1");  // a key asked twice is answered twice
+  // The connection is left clean: the next calls see their own answers.
+  EXPECT_EQ(cache.get("c").value, std::string("3\0three", 7));
+  EXPECT_EQ(cache.get_many(std::vector<std::string>{"b", "b"})[1].status, CacheStatus::kMiss);
+}
+
+TEST(MemcachedCache, GetManyOverTwoServersFailsOnlyTheKeysOfTheOneThatIsDown) {
+  MemcachedProcess a;
+  MemcachedProcess b;
+  MemcachedCache both(options_for({&a, &b}, 10s));
+  MemcachedCache only_a(options_for({&a}));
+  std::vector<std::string> keys;
+  std::vector<bool> in_a;
+  for (int i = 0; i < 40; ++i) {
+    keys.push_back("user:" + std::to_string(i));
+    ASSERT_EQ(both.set(keys.back(), "v" + std::to_string(i), 60s), CacheStatus::kOk);
+    in_a.push_back(only_a.get(keys.back()).status == CacheStatus::kOk);
+  }
+  auto got = both.get_many(keys);
+  for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(got[i].value, "v" + std::to_string(i));
+  b.kill();
+  got = both.get_many(keys);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(got[i].status, in_a[i] ? CacheStatus::kOk : CacheStatus::kError) << keys[i];
+    if (in_a[i]) {
+      EXPECT_EQ(got[i].value, "v" + std::to_string(i));
+    }
+  }
+}
+
 TEST(MemcachedCache, AKilledServerTripsTheBreakerAndARestartClosesIt) {
   MemcachedProcess memcached;
   CollectingLogger log;

@@ -428,6 +428,42 @@ TEST_F(SwrCacheTest, AMissReadsTheBackendOnce) {
   EXPECT_EQ(count(&StepCacheSeries::miss), 2u);
 }
 
+// Several keys looked up together: one trip to the backend, each answered in its place (fresh,
+// stale with a refresh, or a read for get() to take).
+TEST_F(SwrCacheTest, LookupManyReadsEveryKeyInOneExchange) {
+  auto backend = std::make_shared<ObservedCache>(std::make_shared<MemoryCache>(), false);
+  auto cache = make(backend);
+  get(*cache, "old");
+  now_ += 61'000;  // "old" is now stale
+  get(*cache, "fresh");
+  const int exchanges = backend->exchanges;
+  // The stale value's refresh fails, so it stores nothing: a store since the lookup would make
+  // the miss's leader read again (a flight may have just filled its key).
+  answer_ = [] { return Failure::Of(FailureKind::kBadStatus, "503"); };
+  const std::string fresh = "fresh", missing = "missing", old = "old";
+  const std::vector<SwrCache::Lookup> lookups{{fresh, policy_, launcher(), &series_},
+                                              {missing, policy_, launcher(), &series_},
+                                              {old, policy_, launcher(), &series_}};
+  auto outcomes = cache->lookup_many(lookups);
+  EXPECT_EQ(backend->exchanges - exchanges, 1);
+  ASSERT_EQ(outcomes.size(), 3u);
+  ASSERT_TRUE(std::holds_alternative<CacheAnswer>(outcomes[0]));
+  EXPECT_FALSE(std::get<CacheAnswer>(outcomes[0]).stale_age_ms);
+  ASSERT_TRUE(std::holds_alternative<SwrCache::Read>(outcomes[1]));
+  ASSERT_TRUE(std::holds_alternative<CacheAnswer>(outcomes[2]));
+  EXPECT_EQ(std::get<CacheAnswer>(outcomes[2]).stale_age_ms, 61'000);
+  join_refreshes();
+  EXPECT_EQ(launched_, 1);  // the stale one's refresh
+  answer_ = [] { return Json(json::array{1, 2}); };
+  // The miss's read goes to get(), which fetches without reading again.
+  FakeCallContext context(5s);
+  const int before = backend->exchanges;
+  auto answer = cache->get("missing", policy_, context, fetch(), launcher(), &series_,
+                           std::get<SwrCache::Read>(std::move(outcomes[1])));
+  EXPECT_EQ(response::result_json(answer.result), (json::array{1, 2}));
+  EXPECT_EQ(backend->exchanges, before);
+}
+
 // A flight that stored the value after lookup()'s read: the later get() reads again and serves
 // it rather than fetching a second time.
 TEST_F(SwrCacheTest, AValueStoredSinceTheLookupIsServedNotFetchedAgain) {

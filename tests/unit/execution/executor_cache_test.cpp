@@ -337,6 +337,56 @@ steps:
   EXPECT_EQ(calls_of("payment"), 1u);
 }
 
+// The cached steps of a stage are looked up together: one trip to the cache for both. (On a miss
+// a leader may read once more, when another flight stored a value since the lookup.)
+TEST_F(ExecutorCacheTest, TheCachedStepsOfAStageAreReadInOneExchange) {
+  auto p = compile(R"(endpoint: GET /x/{userId}
+steps:
+  user:   { call: svc, with: { id: user, value: 1 } }
+  orders: { call: svc, with: { id: orders, value: [1, 2] },
+            cache: { key: "xo:${params.userId}", ttl: 60s } }
+  payment: { call: svc, with: { id: payment, value: 3 },
+             cache: { key: "xp:${params.userId}", ttl: 60s } }
+)");
+  auto miss = run(p);
+  ASSERT_EQ(miss.status, exec::ExecutionResult::Status::kOk);
+  const int exchanges = backend_->exchanges;
+  const int gets = backend_->gets;
+  auto hit = run(p);
+  ASSERT_EQ(hit.status, exec::ExecutionResult::Status::kOk);
+  EXPECT_EQ(hit.body().at("orders"), (json::array{1, 2}));
+  EXPECT_EQ(hit.body().at("payment"), 3);
+  EXPECT_EQ(backend_->exchanges - exchanges, 1);
+  EXPECT_EQ(backend_->gets - gets, 2);
+  EXPECT_EQ(calls_of("orders"), 1u);
+  EXPECT_EQ(calls_of("payment"), 1u);
+}
+
+// With the cached steps' outcomes known together, the last one the cache cannot answer runs here
+// even when a cached step after it was answered: a page of one call and one hit hands nothing off.
+TEST_F(ExecutorCacheTest, TheLastMissRunsHereEvenWhenALaterCachedStepHit) {
+  auto p = compile(R"(endpoint: GET /y/{userId}
+steps:
+  orders: { call: svc, with: { id: orders, value: [1, 2] },
+            cache: { key: "yo:${params.userId}", ttl: 60s } }
+  payment: { call: svc, with: { id: payment, value: 3 },
+             cache: { key: "yp:${params.userId}", ttl: 60s } }
+)");
+  auto warm = compile(R"(endpoint: GET /z/{userId}
+steps:
+  payment: { call: svc, with: { id: payment, value: 3 },
+             cache: { key: "yp:${params.userId}", ttl: 60s } }
+)");
+  run(warm);  // payment is cached, orders is not
+  const auto before = steps_.stats().accepted;
+  auto answer = run(p);
+  ASSERT_EQ(answer.status, exec::ExecutionResult::Status::kOk) << answer.reason;
+  EXPECT_EQ(answer.body().at("orders"), (json::array{1, 2}));
+  EXPECT_EQ(answer.body().at("payment"), 3);
+  EXPECT_EQ(steps_.stats().accepted - before, 0u);
+  EXPECT_EQ(calls_of("orders"), 1u);
+}
+
 // The cache holds a result as JSON text: stored as the downstream sent it and served into the
 // answer as stored, with no parse on either side; a template reading inside it reads the part it
 // names from the text.
