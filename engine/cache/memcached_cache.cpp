@@ -146,12 +146,10 @@ std::uint32_t MemcachedCache::server_of(const std::string& wire) const {
   return index < servers_.size() ? index : 0;
 }
 
-template <typename Op>
-CacheStatus MemcachedCache::run(const std::string& key, Op&& op) {
-  ServerState& server = *servers_[server_of(key)];
+memcached_st* MemcachedCache::connection_for(ServerState& server) {
   if (!server.breaker.allow()) {
     server.rejected.inc();
-    return CacheStatus::kError;
+    return nullptr;
   }
   const auto ms = options_.timeout.count();
   timespec wait{static_cast<time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1000000)};
@@ -161,9 +159,16 @@ CacheStatus MemcachedCache::run(const std::string& key, Op&& op) {
     // Every connection is busy: usually stuck on a hung server.
     pool_timeouts_.inc();
     server.breaker.record(false);
-    return CacheStatus::kError;
   }
-  rc = op(mc);
+  return mc;
+}
+
+template <typename Op>
+CacheStatus MemcachedCache::run(const std::string& key, Op&& op) {
+  ServerState& server = *servers_[server_of(key)];
+  memcached_st* mc = connection_for(server);
+  if (!mc) return CacheStatus::kError;
+  const memcached_return_t rc = op(mc);
   memcached_pool_release(pool_, mc);
   CacheStatus status = CacheStatus::kError;
   switch (rc) {
@@ -229,19 +234,8 @@ void MemcachedCache::get_group(std::size_t index, const std::vector<std::string>
   const auto fail_all = [&] {
     for (std::size_t i : group) out[i] = {CacheStatus::kError, {}};
   };
-  if (!server.breaker.allow()) {
-    server.rejected.inc();
-    return fail_all();
-  }
-  const auto ms = options_.timeout.count();
-  timespec wait{static_cast<time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1000000)};
-  memcached_return_t rc = MEMCACHED_SUCCESS;
-  memcached_st* mc = memcached_pool_fetch(pool_, &wait, &rc);
-  if (!mc) {
-    pool_timeouts_.inc();
-    server.breaker.record(false);
-    return fail_all();
-  }
+  memcached_st* mc = connection_for(server);
+  if (!mc) return fail_all();
   std::vector<const char*> keys;
   std::vector<std::size_t> lengths;
   for (std::size_t i : group) {
@@ -250,8 +244,8 @@ void MemcachedCache::get_group(std::size_t index, const std::vector<std::string>
   }
   // Every key of the group is on this server: the first names it.
   const std::string& first = wires[group.front()];
-  rc = memcached_mget_by_key(mc, first.data(), first.size(), keys.data(), lengths.data(),
-                             keys.size());
+  const memcached_return_t rc = memcached_mget_by_key(mc, first.data(), first.size(), keys.data(),
+                                                      lengths.data(), keys.size());
   bool ok = rc == MEMCACHED_SUCCESS;
   if (ok) {
     // Read to the end even past an answer for every key: the connection goes back to the pool

@@ -85,6 +85,9 @@ class MemcachedCache : public Cache {
 
   // Runs `op` on a pooled connection for the server owning `key`, behind that server's breaker.
   std::uint32_t server_of(const std::string& wire) const;
+  // A pooled connection for a call to `server`, or nullptr (counted) when its breaker refuses or
+  // no connection frees up within the timeout. Released with memcached_pool_release.
+  memcached_st* connection_for(ServerState& server);
   // One multi-get of `group` (indexes into `wires`, all owned by `server`) into `out`.
   void get_group(std::size_t server, const std::vector<std::string>& wires,
                  const std::vector<std::size_t>& group, std::vector<CacheGet>& out);
