@@ -230,16 +230,7 @@ CacheAnswer SwrCache::lead(const std::string& key, const CachePolicy& policy, Ca
   // A value that landed after our read is served instead of fetching again.
   auto reread = [&]() -> std::optional<CacheAnswer> {
     std::optional<Cached> again = read(vkey, series);
-    const std::int64_t now = now_ms();
-    if (again && again->envelope.fresh_at(now)) {
-      bump(series, &StepCacheSeries::fresh);
-      return serve(std::move(*again), now);
-    }
-    if (again && again->envelope.usable_at(now)) {
-      bump(series, &StepCacheSeries::stale);
-      start_refresh(key, policy, launch, series);
-      return serve(std::move(*again), now);
-    }
+    if (auto answer = answer_from(again, key, policy, launch, series)) return answer;
     if (newer(again, older)) older = std::move(again);
     return std::nullopt;
   };
