@@ -4,6 +4,8 @@
 #   - user and system CPU time (utime and stime from /proc over the measured window),
 #   - voluntary and involuntary context switches (summed over mosaicd's threads),
 #   - the thread count at the end of the window,
+#   - the same CPU time and switches by thread group (the threads' names: connection serves the
+#     front-end connections, steps and background are the step pools, ...),
 #   - with perf available, the system calls mosaicd made (syscalls:sys_enter_* tracepoints over a
 #     second window of the same load).
 # callgrind (bench/profile.sh) counts instructions and serializes threads: it does not see the
@@ -41,15 +43,28 @@ switches() {
     awk '/^voluntary_ctxt_switches/ { v += $2 } /^nonvoluntary_ctxt_switches/ { n += $2 } END { print v, n }'
 }
 TICKS=$(getconf CLK_TCK)
+# One line per thread: id, name, utime and stime (ticks), voluntary switches. A thread that leaves during
+# the window drops out of the sums (the pools keep idle threads 30 s: rarely within a window).
+by_thread() {
+  local task
+  for task in /proc/"$MOSAICD_PID"/task/*; do
+    { read -r name <"$task/comm" &&
+      ticks=$(sed 's/^.*) //' "$task/stat" | awk '{ print $12, $13 }') &&
+      switches=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "$task/status") &&
+      echo "${task##*/} $name $ticks $switches"; } 2>/dev/null || true
+  done
+}
 
 echo "warm-up" >&2
 wrk_suite 2 "$CONNECTIONS" 3s "$BASE" "$PREFIX" >/dev/null
 for round in $(seq 1 "$ROUNDS"); do
   cpu_before=$(cpu_split)
   cs_before=$(switches)
+  by_thread >"$WORK/threads-before"
   report=$(wrk_suite 2 "$CONNECTIONS" "${SECONDS_MEASURED}s" "$BASE" "$PREFIX")
   cpu_after=$(cpu_split)
   cs_after=$(switches)
+  by_thread >"$WORK/threads-after"
   requests=$(echo "$report" | requests_of)
   threads=$(find "/proc/$MOSAICD_PID/task" -mindepth 1 -maxdepth 1 | wc -l)
   awk -v a="$cpu_before $cs_before" -v b="$cpu_after $cs_after" -v n="$requests" -v hz="$TICKS" \
@@ -59,6 +74,12 @@ for round in $(seq 1 "$ROUNDS"); do
       printf "round %d: %.0f req/s, p99 %.1f ms, %d threads; per request: user %.1f us, system %.1f us, ", round, rps, p99, threads, (y[1] - x[1]) * 1e6 / hz / n, (y[2] - x[2]) * 1e6 / hz / n
       printf "%.2f voluntary and %.2f involuntary context switches\n", (y[3] - x[3]) / n, (y[4] - x[4]) / n
     }'
+  # By thread group: threads present at both ends of the window (a new thread counts from 0).
+  awk -v n="$requests" -v hz="$TICKS" '
+    FNR == NR { user[$1] = $3; sys[$1] = $4; cs[$1] = $5; next }
+    { group[$2] += 1; u[$2] += $3 - user[$1]; s[$2] += $4 - sys[$1]; sw[$2] += $5 - cs[$1] }
+    END { for (g in group) printf "  %-16s %3d threads: user %6.1f us, system %6.1f us, %5.2f voluntary switches per request\n", g, group[g], u[g] * 1e6 / hz / n, s[g] * 1e6 / hz / n, sw[g] / n }' \
+    "$WORK/threads-before" "$WORK/threads-after" | sort -k5 -rn
 done
 
 # grep reads perf's whole list: with -q it would stop early and fail the pipe (pipefail).

@@ -1,5 +1,7 @@
 #include "execution/deadline_timer.hpp"
 
+#include "support/thread_name.hpp"
+
 namespace mosaic::exec {
 
 DeadlineTimer::DeadlineTimer() : thread_([this] { run(); }) {}
@@ -57,6 +59,7 @@ std::uint64_t DeadlineTimer::wakeups() const {
 }
 
 void DeadlineTimer::run() {
+  support::name_this_thread("deadlines");
   std::unique_lock lock(mutex_);
   while (!stop_) {
     const auto now = Clock::now();

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "metrics/registry.hpp"
+#include "support/thread_name.hpp"
 
 namespace mosaic::exec {
 
@@ -54,6 +55,7 @@ WorkerPool::Stats WorkerPool::stats() const {
 }
 
 void WorkerPool::worker() {
+  support::name_this_thread(options_.name);
   std::unique_lock lock(mutex_);
   while (true) {
     if (queue_.empty()) {

@@ -6,6 +6,7 @@
 
 #include "metrics/registry.hpp"
 #include "response/json_size.hpp"
+#include "support/thread_name.hpp"
 
 namespace mosaic::logging {
 
@@ -355,6 +356,7 @@ void LogWriter::reopen() {
 }
 
 void LogWriter::run() {
+  support::name_this_thread("log");
   TimeFormatter time;
   std::vector<LogRecord> batch;
   std::string buffer;

@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "metrics/registry.hpp"
+#include "support/thread_name.hpp"
 
 namespace mosaic::offload {
 
@@ -161,6 +162,7 @@ OffloadPool::Stats OffloadPool::stats() const {
 }
 
 void OffloadPool::worker() {
+  support::name_this_thread(options_.name);
   if (options_.nice > 0) {
     // Linux applies a nice value per thread (PRIO_PROCESS with a thread id); raising it needs no
     // privilege. A failure only leaves the thread at the process's priority.

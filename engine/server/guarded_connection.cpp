@@ -13,6 +13,7 @@
 #include "response/error_body.hpp"
 #include "server/keep_alive_session.hpp"
 #include "server/request_id.hpp"
+#include "support/thread_name.hpp"
 
 namespace mosaic::server {
 
@@ -186,6 +187,7 @@ GuardedConnection::~GuardedConnection() {
 }
 
 void GuardedConnection::run() {
+  support::name_this_thread("connection");  // a server thread, between connections too
   const std::string server_name = params_->getSoftwareVersion();
   KeepAliveSession session(socket(), params_);
   struct Enrolment {

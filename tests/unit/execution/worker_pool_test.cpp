@@ -3,9 +3,11 @@
 #include "execution/worker_pool.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -147,6 +149,20 @@ TEST(WorkerPool, DestructionWakesIdleThreadsAndRefusesNothingBeforeIt) {
     ASSERT_TRUE(eventually(pool, [](const auto& s) { return s.idle == s.threads; }));
   }  // would hang here if an idle thread were not woken
   EXPECT_EQ(ran.load(), 4);
+}
+
+// The pool's threads carry its name, so `top -H` and a profile can tell the pools apart.
+TEST(WorkerPool, ItsThreadsAreNamedAfterThePool) {
+  WorkerPool::Options o = options(1, 0);
+  o.name = "steps";
+  WorkerPool pool(o);
+  std::promise<std::string> seen;
+  ASSERT_TRUE(pool.try_submit([&] {
+    char name[16] = {};
+    ::pthread_getname_np(::pthread_self(), name, sizeof name);
+    seen.set_value(name);
+  }));
+  EXPECT_EQ(seen.get_future().get(), "steps");
 }
 
 TEST(WorkerPool, ManySubmittersLoseNoTask) {
