@@ -1,6 +1,7 @@
 #include "template/json_span.hpp"
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -46,16 +47,21 @@ std::size_t skip_space(std::string_view text, std::size_t at) {
 }
 
 // The first '"' or '\\' at or after `at`, or text.size(): the same eight-lane test as the JSON
-// writer's escape search (mosaic/json_text.hpp).
+// writer's escape search (mosaic/json_text.hpp). A lane's high bit is set for a byte that matches
+// and, through the borrow, possibly for bytes after it, never before: the lowest set bit is the
+// first match (bytes are loaded little-endian, the first byte lowest), so it is taken directly.
 std::size_t find_quote_or_backslash(std::string_view text, std::size_t at) {
   constexpr std::uint64_t kOnes = 0x0101010101010101ull;
   constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+  static_assert(std::endian::native == std::endian::little);
   for (; at + 8 <= text.size(); at += 8) {
     std::uint64_t x;
     std::memcpy(&x, text.data() + at, 8);
     const std::uint64_t quote = x ^ (kOnes * '"');
     const std::uint64_t backslash = x ^ (kOnes * '\\');
-    if ((((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighs) break;
+    const std::uint64_t found =
+        (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighs;
+    if (found != 0) return at + static_cast<std::size_t>(std::countr_zero(found) / 8);
   }
   while (at < text.size() && text[at] != '"' && text[at] != '\\') ++at;
   return at;

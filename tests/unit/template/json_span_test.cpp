@@ -97,17 +97,21 @@ TEST(JsonSpan, TopLevelScalarsAndArrays) {
 }
 
 // Strings are crossed eight bytes at a time: a quote or an escape must be found in any of the
-// eight positions of a block, and an escaped quote or backslash must never end a string.
+// eight positions of a block (the first of several in one block, after bytes of multi-byte UTF-8
+// characters too), and an escaped quote or backslash must never end a string.
 TEST(JsonSpan, EscapesAndQuotesAtEveryPositionOfAnEightByteBlock) {
   for (std::size_t pad = 0; pad < 17; ++pad) {
-    const std::string filler(pad, 'x');
-    for (const char* escape : {R"(\")", R"(\\)", R"(\u0022)", R"(}])", ""}) {
-      const std::string doc = R"({"k": ")" + filler + escape + filler + R"(", "a": [")" + filler +
-                              escape + R"("], ")" + filler + escape + R"(": 1, "z": 2})";
-      SCOPED_TRACE(doc);
-      expect_same_as_tree(doc, {"k"});
-      expect_same_as_tree(doc, {"a", "0"});
-      expect_same_as_tree(doc, {"z"});
+    for (const std::string unit : {"x", "\xc3\xa9", "\xe2\x80\x9c"}) {
+      std::string filler;
+      for (std::size_t i = 0; i < pad; ++i) filler += unit;
+      for (const char* escape : {R"(\")", R"(\\)", R"(\u0022)", R"(}])", R"(\"\\\")", ""}) {
+        const std::string doc = R"({"k": ")" + filler + escape + filler + R"(", "a": [")" + filler +
+                                escape + R"("], ")" + filler + escape + R"(": 1, "z": 2})";
+        SCOPED_TRACE(doc);
+        expect_same_as_tree(doc, {"k"});
+        expect_same_as_tree(doc, {"a", "0"});
+        expect_same_as_tree(doc, {"z"});
+      }
     }
   }
 }
