@@ -61,9 +61,10 @@ bool eventually(const WorkerPool& pool, Done done) {
 }
 
 TEST(WorkerPool, StartsThreadsUpToItsBoundThenQueuesThenRefuses) {
-  WorkerPool pool(options(2, 1));
+  // Declared before the pool, which they must outlive: its threads use them until it ends.
   Gate gate;
   std::atomic<int> ran{0};
+  WorkerPool pool(options(2, 1));
   auto task = [&] {
     gate.wait();
     ++ran;
@@ -98,8 +99,8 @@ TEST(WorkerPool, AnIdleThreadTakesTheNextTaskInsteadOfANewThreadStarting) {
 }
 
 TEST(WorkerPool, IdleThreadsLeaveAfterIdleExit) {
+  Gate gate;  // before the pool, which it must outlive: its threads use it until it ends
   WorkerPool pool(options(4, 0, 50ms));
-  Gate gate;
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(pool.try_submit([&] { gate.wait(); }));
   ASSERT_TRUE(gate.wait_for_waiting(4));
   gate.open();
@@ -127,8 +128,8 @@ TEST(WorkerPool, WaitIdleWaitsForATaskAnIdleThreadHasNotStartedYet) {
 TEST(WorkerPool, DestructionRunsWhatIsQueuedThenWaitsForEveryThread) {
   std::atomic<int> ran{0};
   {
+    Gate gate;  // before the pool: a worker may still be leaving gate.wait() as the pool ends
     WorkerPool pool(options(1, 10));
-    Gate gate;
     ASSERT_TRUE(pool.try_submit([&] {
       gate.wait();
       ++ran;
@@ -153,10 +154,10 @@ TEST(WorkerPool, DestructionWakesIdleThreadsAndRefusesNothingBeforeIt) {
 
 // The pool's threads carry its name, so `top -H` and a profile can tell the pools apart.
 TEST(WorkerPool, ItsThreadsAreNamedAfterThePool) {
+  std::promise<std::string> seen;  // before the pool: set_value may still be returning
   WorkerPool::Options o = options(1, 0);
   o.name = "steps";
   WorkerPool pool(o);
-  std::promise<std::string> seen;
   ASSERT_TRUE(pool.try_submit([&] {
     char name[16] = {};
     ::pthread_getname_np(::pthread_self(), name, sizeof name);
