@@ -43,8 +43,9 @@ switches() {
     awk '/^voluntary_ctxt_switches/ { v += $2 } /^nonvoluntary_ctxt_switches/ { n += $2 } END { print v, n }'
 }
 TICKS=$(getconf CLK_TCK)
-# One line per thread: id, name, utime and stime (ticks), voluntary switches. A thread that leaves during
-# the window drops out of the sums (the pools keep idle threads 30 s: rarely within a window).
+# One line per thread: id, name, utime and stime (ticks), voluntary switches. A thread that
+# leaves during the window drops out of the sums (the pools keep idle threads 30 s: rarely within
+# a window).
 by_thread() {
   local task
   for task in /proc/"$MOSAICD_PID"/task/*; do

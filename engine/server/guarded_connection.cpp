@@ -187,7 +187,9 @@ GuardedConnection::~GuardedConnection() {
 }
 
 void GuardedConnection::run() {
-  support::name_this_thread("connection");  // a server thread, between connections too
+  // A server thread keeps the name between connections: named once, not once per connection.
+  thread_local const bool named = (support::name_this_thread("connection"), true);
+  (void)named;
   const std::string server_name = params_->getSoftwareVersion();
   KeepAliveSession session(socket(), params_);
   struct Enrolment {
