@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <string>
 
 #include "mosaic/json.hpp"
@@ -20,11 +22,12 @@ namespace mosaic::testing {
 
 class TempFolder {
  public:
+  // A new, empty folder every time (mkdtemp): a name made of the pid could be a folder a killed
+  // earlier process with the same pid left behind, whose pipeline files the engine would load.
   TempFolder() {
-    static int counter = 0;
-    path_ = std::filesystem::temp_directory_path() /
-            ("mosaic-it-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::create_directories(path_);
+    std::string pattern = (std::filesystem::temp_directory_path() / "mosaic-it-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
   }
   ~TempFolder() { std::filesystem::remove_all(path_); }
   std::string write(const std::string& name, const std::string& text) const {
