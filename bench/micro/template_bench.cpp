@@ -69,5 +69,21 @@ void BM_FindJsonPathInText(benchmark::State& state) {
 }
 BENCHMARK(BM_FindJsonPathInText);
 
+// A path read past a large value: the member after a 100 KB array of objects (a catalogue's
+// `total` after its `items`). The array is crossed without a look at its members.
+void BM_FindJsonPathPastLargeArray(benchmark::State& state) {
+  std::string text = "{\"items\":[";
+  while (text.size() < static_cast<std::size_t>(state.range(0))) {
+    text += R"({"sku":"bk-2210","name":"Sketch of the \"Analytical\" Engine","tags":["a","b"],)"
+            R"("price":{"amount":19.90,"currency":"GBP"}},)";
+  }
+  text.back() = ']';
+  text += R"(,"total":1843})";
+  const std::vector<tmpl::PathPart> total{{"total", std::nullopt}};
+  for (auto _ : state) benchmark::DoNotOptimize(tmpl::find_json_path(text, total));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
+}
+BENCHMARK(BM_FindJsonPathPastLargeArray)->Arg(100 << 10);
+
 }  // namespace
 }  // namespace mosaic::micro

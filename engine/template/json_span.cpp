@@ -6,14 +6,16 @@
 #include <cstring>
 
 #include "mosaic/json.hpp"
+#include "template/json_block_bits.hpp"
 
 namespace mosaic::tmpl {
 
 namespace {
 
 // The scan runs over every byte before the value it looks for, once per path read, so it is the
-// hot loop of a page that reads parts of its results: bytes are classified by one table lookup,
-// and the inside of a string (most of a JSON document) is crossed eight bytes at a time.
+// hot loop of a page that reads parts of its results: the members of the object walked are
+// classified by one table lookup a byte, strings crossed eight bytes at a time, and nested
+// containers (most of a document) 64 bytes at a time.
 
 enum ByteClass : std::uint8_t { kPlain = 0, kQuote, kOpen, kClose, kSpace, kComma };
 
@@ -78,33 +80,84 @@ std::size_t skip_string(std::string_view text, std::size_t at) {
   }
 }
 
+// Containers are crossed 64 bytes at a time, as simdjson finds structure: a bit per byte for
+// quotes, backslashes and brackets, the escaped bytes from the backslash runs, the inside of
+// strings as a prefix XOR of the unescaped quotes, and the brackets outside strings counted. A
+// block where the depth cannot return to zero is counted whole; only the block where the
+// container may end is walked bracket by bracket. A result spliced from a path read (an array of
+// orders, say) is crossed this way, at a fraction of a byte-by-byte scan's instructions.
+
+// The bytes escaped by a backslash (the one after each odd-numbered backslash of a run), runs
+// carried across blocks through `carry` (the next block's first byte is escaped).
+std::uint64_t escaped_bytes(std::uint64_t backslash, std::uint64_t& carry) {
+  constexpr std::uint64_t kEvenBits = 0x5555555555555555ull;
+  backslash &= ~carry;  // an escaped backslash escapes nothing
+  const std::uint64_t follows_escape = (backslash << 1) | carry;
+  // Runs starting on odd bits are shifted onto even ones by the addition's carries.
+  const std::uint64_t odd_starts = backslash & ~kEvenBits & ~follows_escape;
+  std::uint64_t sequences_on_even = 0;
+  carry = __builtin_add_overflow(odd_starts, backslash, &sequences_on_even) ? 1 : 0;
+  const std::uint64_t invert = sequences_on_even << 1;
+  return (kEvenBits ^ invert) & follows_escape;
+}
+
+// Bit i set when an odd number of bits at or below i are set: from an opening quote (included)
+// to its closing quote (excluded).
+std::uint64_t prefix_xor(std::uint64_t x) {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+}
+
+// `at` is on a container's opening bracket; returns the position just past its closing one
+// (text.size() when it does not close: checked JSON always does).
+std::size_t skip_container(std::string_view text, std::size_t at) {
+  std::uint64_t escape_carry = 0;
+  std::uint64_t in_string = 0;  // all ones when the block before ended inside a string
+  std::size_t depth = 0;
+  char tail[64];
+  for (std::size_t block = at; block < text.size(); block += 64) {
+    const char* p = text.data() + block;
+    if (text.size() - block < 64) {  // the last bytes, padded with blanks
+      std::memset(tail, ' ', sizeof tail);
+      std::memcpy(tail, p, text.size() - block);
+      p = tail;
+    }
+    const BlockBits bits = classify_block(p);
+    const std::uint64_t quotes = bits.quote & ~escaped_bytes(bits.backslash, escape_carry);
+    const std::uint64_t inside = prefix_xor(quotes) ^ in_string;
+    in_string = static_cast<std::uint64_t>(static_cast<std::int64_t>(inside) >> 63);
+    const std::uint64_t open = bits.open & ~inside;
+    const std::uint64_t close = bits.close & ~inside;
+    const auto closes = static_cast<std::size_t>(std::popcount(close));
+    if (depth > closes) {  // cannot end in this block
+      depth = depth + static_cast<std::size_t>(std::popcount(open)) - closes;
+      continue;
+    }
+    for (std::uint64_t brackets = open | close; brackets != 0; brackets &= brackets - 1) {
+      const int i = std::countr_zero(brackets);
+      if ((open >> i) & 1) {
+        ++depth;
+      } else if (--depth == 0) {
+        return block + static_cast<std::size_t>(i) + 1;
+      }
+    }
+  }
+  return text.size();
+}
+
 // `at` is on a value's first character; returns the position just past its last.
 std::size_t skip_value(std::string_view text, std::size_t at) {
   if (at >= text.size()) return at;
   const char first = text[at];
   if (first == '"') return skip_string(text, at);
-  if (class_of(first) != kOpen) {  // a number or a literal: up to the next delimiter
-    while (at < text.size() && class_of(text[at]) == kPlain) ++at;
-    return at;
-  }
-  // A container: only quotes and brackets matter (checked JSON balances them).
-  std::size_t depth = 0;
-  while (at < text.size()) {
-    switch (class_of(text[at])) {
-      case kQuote:
-        at = skip_string(text, at);
-        continue;
-      case kOpen:
-        ++depth;
-        break;
-      case kClose:
-        if (--depth == 0) return at + 1;
-        break;
-      default:
-        break;
-    }
-    ++at;
-  }
+  if (class_of(first) == kOpen) return skip_container(text, at);
+  // A number or a literal: up to the next delimiter.
+  while (at < text.size() && class_of(text[at]) == kPlain) ++at;
   return at;
 }
 

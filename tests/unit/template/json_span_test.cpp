@@ -116,5 +116,56 @@ TEST(JsonSpan, EscapesAndQuotesAtEveryPositionOfAnEightByteBlock) {
   }
 }
 
+// Containers are crossed 64 bytes at a time: a string, an escape run or a bracket may fall on any
+// byte of a block and across two, a string may run over several blocks, and the container may end
+// anywhere, the last block padded. Each document puts the `filler` before the interesting bytes,
+// so that every offset of the block is tried, and each is read through the container.
+TEST(JsonSpan, ContainersAreCrossedRightWhateverFallsOnABlockBoundary) {
+  const std::vector<std::string> pieces = {
+      R"("x\\")",        // an escaped backslash ends the run: the quote after it closes
+      R"("x\\\"]}\\")",  // an escaped quote then brackets inside the string
+      R"("\\\\\\\\\\\\\\\\\\\\\\")",                                // a long even run
+      R"("a\"b\\\"c")",                                             // odd runs of one and three
+      R"("}}]]{{[[")",                                              // brackets only inside a string
+      R"([[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]])",  // 28 deep (json::parse allows
+                                                                    // 32)
+      R"({"k": {"k": {"k": [1, {"z": "]"}]}}})",
+      R"("\u005d\u007d")",
+      R"("é€𝄞 ]")",
+  };
+  for (std::size_t pad = 0; pad < 70; ++pad) {
+    const std::string filler(pad, 'f');
+    for (const auto& piece : pieces) {
+      const std::string doc = R"({"a": [")" + filler + R"(", )" + piece + ", " + piece +
+                              R"(], "b": {")" + filler + R"(": )" + piece + R"(}, "c": 1})";
+      SCOPED_TRACE(doc);
+      expect_same_as_tree(doc, {"a"});
+      expect_same_as_tree(doc, {"a", "1"});
+      expect_same_as_tree(doc, {"b"});
+      expect_same_as_tree(doc, {"c"});
+    }
+  }
+}
+
+// A string of 200 bytes that is all escape runs crosses four blocks: every run length (1 to 9)
+// at every offset, the quote after an odd run escaped, after an even one closing the string.
+TEST(JsonSpan, EscapeRunsCarryAcrossBlocks) {
+  for (std::size_t pad = 0; pad < 64; ++pad) {
+    for (std::size_t run = 1; run < 10; ++run) {
+      std::string value(pad, 'p');
+      while (value.size() < 200) {
+        value += std::string(run, '\\');
+        value += run % 2 ? "\"" : "n";
+        if (run % 2 == 0) value += "\\\"";  // keep an escaped quote in every case
+      }
+      const std::string doc = R"({"a": [")" + value + R"(", "]"], "c": [")" + value + R"("]})";
+      SCOPED_TRACE(doc);
+      expect_same_as_tree(doc, {"a"});
+      expect_same_as_tree(doc, {"a", "1"});
+      expect_same_as_tree(doc, {"c", "0"});
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mosaic::tmpl
