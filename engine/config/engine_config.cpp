@@ -27,9 +27,11 @@ const DurationBounds kZeroOrMore{true, std::nullopt};
 const std::vector<std::string_view> kTopKeys = {"server",    "admin",   "plugins", "downstreams",
                                                 "pipelines", "logging", "offload", "monitor",
                                                 "cache",     "deliver"};
-const std::vector<std::string_view> kServerKeys = {
-    "listen",        "threads", "queue", "max_body", "header_timeout", "keep_alive_timeout",
-    "drain_timeout", "tls"};
+const std::vector<std::string_view> kServerKeys = {"listen",         "threads",
+                                                   "queue",          "max_body",
+                                                   "header_timeout", "keep_alive_timeout",
+                                                   "drain_timeout",  "max_active",
+                                                   "admission_wait", "tls"};
 const std::vector<std::string_view> kAdminKeys = {"listen", "token_file"};
 const std::vector<std::string_view> kPluginsKeys = {"paths"};
 const std::vector<std::string_view> kDownstreamKeys = {"plugin", "timeout", "config", "bulkhead",
@@ -47,6 +49,12 @@ void read_server(const std::string& file, const MapEntry& section, const std::st
     if (key == "listen") assign(read_listen(file, entry, diagnostics), server.listen);
     if (key == "threads") assign(read_int(file, entry, 1, 4096, diagnostics), server.threads);
     if (key == "queue") assign(read_int(file, entry, 1, 65536, diagnostics), server.queue);
+    if (key == "max_active") {
+      assign(read_int(file, entry, 0, 65536, diagnostics), server.max_active);
+    }
+    if (key == "admission_wait") {
+      assign(read_duration(file, entry, kPositive, diagnostics), server.admission_wait);
+    }
     if (key == "max_body") assign(read_size(file, entry, diagnostics), server.max_body);
     if (key == "header_timeout") {
       assign(read_duration(file, entry, kPositive, diagnostics), server.header_timeout);

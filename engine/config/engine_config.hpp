@@ -36,9 +36,11 @@ struct ListenAddress {
 
 struct ServerConfig {
   ListenAddress listen{"127.0.0.1", 8080};
-  int threads = 64;                  // connection threads (1..4096)
-  int queue = 256;                   // accepted connections waiting for a thread (1..65536)
-  std::uint64_t max_body = 1 << 20;  // request body limit
+  int threads = 64;                   // connection threads (1..4096)
+  int queue = 256;                    // accepted connections waiting for a thread (1..65536)
+  int max_active = 0;                 // requests running their pipeline at once; 0: no limit
+  milliseconds admission_wait{1000};  // how long a request waits for a turn (then 503)
+  std::uint64_t max_body = 1 << 20;   // request body limit
   milliseconds header_timeout{10000};
   milliseconds keep_alive_timeout{15000};
   milliseconds drain_timeout{10000};  // SIGTERM: how long in-flight requests may take to finish

@@ -647,7 +647,7 @@ class Scheduler {
 ExecutionResult Executor::run(std::shared_ptr<const CompiledPipeline> pipeline,
                               RequestInput input) const {
   auto run = std::make_shared<Run>();
-  run->deadline = Clock::now() + pipeline->deadline;
+  run->deadline = input.deadline_from.value_or(Clock::now()) + pipeline->deadline;
   run->logger = input.log_scope
                     ? logging::ContextLogger(options_.log, input.log_scope)
                     : logging::ContextLogger(options_.log, input.request_id, pipeline->endpoint());

@@ -1,5 +1,6 @@
 #pragma once
 // What the executor needs from the HTTP request, already decoded and validated by the server.
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct RequestInput {
   std::shared_ptr<const logging::LogScope>
       log_scope;              // the request's log scope; null: made by the executor
   trace::TraceContext trace;  // W3C trace context; empty trace_id: none (tests)
+  // When the pipeline's deadline started: before the request waited for a turn
+  // (server.max_active). Unset: when the executor starts.
+  std::optional<std::chrono::steady_clock::time_point> deadline_from;
 };
 
 }  // namespace mosaic::exec

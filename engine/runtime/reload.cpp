@@ -29,6 +29,13 @@ void check_restart_only_settings(const config::EngineConfig& running,
   }
   if (a.queue != b.queue)
     refuse(next, "server.queue", std::to_string(a.queue), std::to_string(b.queue), diagnostics);
+  if (a.max_active != b.max_active) {
+    refuse(next, "server.max_active", std::to_string(a.max_active), std::to_string(b.max_active),
+           diagnostics);
+  }
+  if (a.admission_wait != b.admission_wait) {
+    refuse(next, "server.admission_wait", ms(a.admission_wait), ms(b.admission_wait), diagnostics);
+  }
   if (a.header_timeout != b.header_timeout) {
     refuse(next, "server.header_timeout", ms(a.header_timeout), ms(b.header_timeout), diagnostics);
   }

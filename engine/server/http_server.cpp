@@ -55,7 +55,10 @@ void HttpServer::start() {
   // Threads idle for 30 s leave (like the step pools'), collected every 5 s.
   pool_ = std::make_unique<Poco::ThreadPool>(2, config_.threads, 30);
   reaper_ = std::make_unique<IdleThreadReaper>(*pool_, std::chrono::seconds(5));
-  HandlerShared shared{config_, generation_, &executor_, log_, results_, websockets_};
+  if (config_.max_active > 0)
+    admission_ = std::make_unique<AdmissionGate>(static_cast<std::size_t>(config_.max_active));
+  HandlerShared shared{config_,  generation_, &executor_,      log_,
+                       results_, websockets_, admission_.get()};
   // GuardedConnection instead of Poco's HTTPServer connection: one header deadline per request
   // (slowloris) and JSON 431/414 for headers over Poco's limits (server/guarded_connection.hpp).
   Poco::Net::HTTPServerParams::Ptr params_ptr(params);

@@ -10,6 +10,7 @@
 #include "execution/executor.hpp"
 #include "logging/log_writer.hpp"
 #include "runtime/generation.hpp"
+#include "server/admission_gate.hpp"
 
 namespace Poco {
 class ThreadPool;
@@ -61,6 +62,7 @@ class HttpServer {
   std::shared_ptr<const ListenerTls> tls_;
   delivery::ResultStore* results_ = nullptr;
   delivery::WebSocketHub* websockets_ = nullptr;
+  std::unique_ptr<AdmissionGate> admission_;  // server.max_active > 0; outlives the connections
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<IdleThreadReaper> reaper_;         // collects pool_'s idle threads
   GuardedConnectionFactory* connections_ = nullptr;  // owned by server_

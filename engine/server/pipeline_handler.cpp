@@ -176,7 +176,25 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   // The pipeline pointer shares ownership of its generation: steps still running after the
   // response (background ones) keep the whole configuration they started with alive.
   std::shared_ptr<const pipeline::CompiledPipeline> pipeline(generation, match.pipeline);
+  // server.max_active: wait for a turn, at most admission_wait and never past the deadline, which
+  // counts from here. The turn is held while the pipeline runs, not while the answer is sent.
+  AdmissionGate::Turn turn;
+  if (shared_.admission) {
+    const auto now = std::chrono::steady_clock::now();
+    input.deadline_from = now;
+    turn = shared_.admission->enter(
+        now + std::min(shared_.config.admission_wait, match.pipeline->deadline));
+    if (!turn) {
+      return send_error(request, response, request_id,
+                        {503,
+                         "overloaded",
+                         "server.max_active requests were running and none finished in time",
+                         {},
+                         {}});
+    }
+  }
   exec::ExecutionResult result = shared_.executor->run(std::move(pipeline), std::move(input));
+  turn = AdmissionGate::Turn();
 
   switch (result.status) {
     case exec::ExecutionResult::Status::kOk:

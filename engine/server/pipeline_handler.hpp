@@ -9,6 +9,7 @@
 #include "delivery/websocket_session.hpp"
 #include "execution/executor.hpp"
 #include "logging/log_writer.hpp"
+#include "server/admission_gate.hpp"
 #include "server/http_server.hpp"
 
 namespace mosaic::server {
@@ -20,6 +21,7 @@ struct HandlerShared {
   logging::LogWriter* log = nullptr;
   delivery::ResultStore* results = nullptr;      // /_mosaic/results/{id}; null: not served
   delivery::WebSocketHub* websockets = nullptr;  // /_mosaic/ws; null: not served
+  AdmissionGate* admission = nullptr;            // server.max_active; null: no limit
 };
 
 class PipelineHandler : public Poco::Net::HTTPRequestHandler {

@@ -183,6 +183,17 @@ TEST(Reload, ChangingARestartOnlySettingIsRefused) {
             std::string::npos)
       << refused.body;
   EXPECT_EQ(engine.engine().generation()->number, 1u);
+
+  // server.max_active too: its gate is made with the listener.
+  text = EngineUnderTest::config_text(kDownstreams);
+  text.replace(text.find("threads: 32"), 11, "threads: 32, max_active: 4");
+  std::ofstream(engine.config_path()) << text;
+  refused = engine.admin("POST", "/reload");
+  ASSERT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(refused.body.find("server.max_active cannot change on reload (running: 0, new: 4)"),
+            std::string::npos)
+      << refused.body;
+  EXPECT_EQ(engine.engine().generation()->number, 1u);
 }
 
 TEST(Reload, UnchangedDownstreamsKeepTheirPoolAChangedOneGetsANewOne) {

@@ -24,6 +24,8 @@ constexpr const char* kFull = R"(server:
   header_timeout: 2s
   keep_alive_timeout: 1m
   drain_timeout: 0ms
+  max_active: 16
+  admission_wait: 250ms
 admin: { listen: "[::1]:9901" }
 plugins: { paths: [plugins] }
 downstreams:
@@ -59,19 +61,21 @@ TEST(EngineConfig, LoadsEveryField) {
   EXPECT_EQ(server.header_timeout, 2s);
   EXPECT_EQ(server.keep_alive_timeout, 1min);
   EXPECT_EQ(server.drain_timeout, 0ms);
+  EXPECT_EQ(server.max_active, 16);
+  EXPECT_EQ(server.admission_wait, 250ms);
 
   EXPECT_EQ(config->admin.listen.host, "::1");
   EXPECT_EQ(config->admin.listen.port, 9901);
 
   EXPECT_EQ(config->plugin_paths, std::vector<std::string>{dir.path("plugins")});
-  EXPECT_EQ(config->plugins_where.str(), file + ":10:19");
+  EXPECT_EQ(config->plugins_where.str(), file + ":12:19");
 
   ASSERT_EQ(config->downstreams.size(), 2u);
   const DownstreamConfig& users = config->downstreams[0];
   EXPECT_EQ(users.name, "users");
-  EXPECT_EQ(users.where.str(), file + ":12:3");
+  EXPECT_EQ(users.where.str(), file + ":14:3");
   EXPECT_EQ(users.plugin, "http");
-  EXPECT_EQ(users.plugin_where.str(), file + ":13:13");
+  EXPECT_EQ(users.plugin_where.str(), file + ":15:13");
   EXPECT_EQ(users.timeout, 800ms);
   EXPECT_EQ(users.file, file);
   ASSERT_TRUE(users.config.is_object());
@@ -79,7 +83,7 @@ TEST(EngineConfig, LoadsEveryField) {
   EXPECT_EQ(users.config.at("max_connections").to_number<int>(), 50);
   const YAML::Node& node = users.config_node;
   ASSERT_TRUE(node.IsMap());
-  EXPECT_EQ(SourceLocation::of(file, node["max_connections"]).str(), file + ":15:68");
+  EXPECT_EQ(SourceLocation::of(file, node["max_connections"]).str(), file + ":17:68");
 
   const DownstreamConfig& catalog = config->downstreams[1];
   EXPECT_EQ(catalog.name, "catalog");
@@ -91,7 +95,7 @@ TEST(EngineConfig, LoadsEveryField) {
   EXPECT_EQ(config->pipelines[0].file, a);  // sorted, whatever order glob or the disk gives
   EXPECT_EQ(config->pipelines[1].file, b);
   EXPECT_EQ(config->pipelines[0].path, "/{name}");
-  EXPECT_EQ(config->pipelines_where.str(), file + ":18:12");
+  EXPECT_EQ(config->pipelines_where.str(), file + ":20:12");
 }
 
 TEST(EngineConfig, DefaultsForAnEmptyFile) {
@@ -108,6 +112,8 @@ TEST(EngineConfig, DefaultsForAnEmptyFile) {
     EXPECT_EQ(config->server.header_timeout, 10s);
     EXPECT_EQ(config->server.keep_alive_timeout, 15s);
     EXPECT_EQ(config->server.drain_timeout, 10s);
+    EXPECT_EQ(config->server.max_active, 0);  // no limit
+    EXPECT_EQ(config->server.admission_wait, 1s);
     EXPECT_EQ(config->admin.listen.str(), "127.0.0.1:9901");
     EXPECT_TRUE(config->plugin_paths.empty());
     EXPECT_TRUE(config->downstreams.empty());
@@ -130,7 +136,8 @@ cache: { size: 1MiB }
   EXPECT_EQ(diagnostics.items()[0].str(),
             file +
                 ":1:32: unknown key 'thread' in server (expected one of: listen, threads, "
-                "queue, max_body, header_timeout, keep_alive_timeout, drain_timeout, tls)");
+                "queue, max_body, header_timeout, keep_alive_timeout, drain_timeout, max_active, "
+                "admission_wait, tls)");
   EXPECT_TRUE(HasError(diagnostics, file, 2, 10, "unknown key 'port' in admin"));
   EXPECT_TRUE(HasError(diagnostics, file, 3, 12, "unknown key 'path' in plugins"));
   EXPECT_TRUE(HasError(diagnostics, file, 5, 26, "unknown key 'timeot' in downstream 'users'"));
@@ -169,6 +176,19 @@ admin:
   EXPECT_TRUE(HasError(diagnostics, file, 7, 23, "bad duration 'soon' for keep_alive_timeout"));
   EXPECT_TRUE(HasError(diagnostics, file, 8, 18, "bad duration '-1s' for drain_timeout"));
   EXPECT_TRUE(HasError(diagnostics, file, 10, 11, "port must be a number from 0 to 65535"));
+}
+
+TEST(EngineConfig, BadAdmissionValues) {
+  TempDir dir;
+  const std::string file = dir.write("mosaic.yaml", R"(server:
+  max_active: -1
+  admission_wait: 0ms
+)");
+  Diagnostics diagnostics;
+  EXPECT_FALSE(load_engine_config(file, diagnostics));
+  ASSERT_EQ(diagnostics.items().size(), 2u) << diagnostics.str();
+  EXPECT_TRUE(HasError(diagnostics, file, 2, 15, "max_active must be an integer from 0 to 65536"));
+  EXPECT_TRUE(HasError(diagnostics, file, 3, 19, "admission_wait"));
 }
 
 TEST(EngineConfig, ThreadAndQueueBounds) {

@@ -18,15 +18,19 @@ TEST(ReloadCheck, ListenersAndTheirSettingsNeedARestart) {
   next.server.queue = 10;
   next.server.header_timeout = std::chrono::milliseconds(1);
   next.server.keep_alive_timeout = std::chrono::milliseconds(2);
+  next.server.max_active = 4;
+  next.server.admission_wait = std::chrono::milliseconds(3);
   next.admin.listen.port = 1;
   config::Diagnostics all;
   check_restart_only_settings(running, next, all);
-  ASSERT_EQ(all.items().size(), 6u);
+  ASSERT_EQ(all.items().size(), 8u);
   EXPECT_EQ(all.items()[0].str(),
             "mosaic.yaml: server.listen cannot change on reload (running: 127.0.0.1:8080, new: "
             "127.0.0.1:9090); "
             "restart mosaicd to apply it");
-  EXPECT_NE(all.items()[5].message.find("admin.listen"), std::string::npos);
+  EXPECT_NE(all.items()[3].message.find("server.max_active"), std::string::npos);
+  EXPECT_NE(all.items()[4].message.find("server.admission_wait"), std::string::npos);
+  EXPECT_NE(all.items()[7].message.find("admin.listen"), std::string::npos);
 }
 
 TEST(ReloadCheck, EverythingElseMayChange) {
