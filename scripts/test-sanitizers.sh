@@ -3,8 +3,8 @@
 #   asan: the clang ASan+UBSan tree (scripts/sanitizer-tree.sh; the fuzz targets build in it too,
 #         for scripts/fuzz.sh), the whole ctest suite run in it with leak detection.
 #   tsan: build-tsan (clang, ThreadSanitizer), the concurrency tests only: execution, downstream
-#         pools, delivery, cache, logging, offload, resilience, and from the integration binary
-#         reload, drain and the connection guard.
+#         pools, delivery, cache, logging, offload, resilience, server (the admission gate), and
+#         from the integration binary reload, drain, the connection guard and admission.
 # MOSAIC_SANITIZERS=asan|tsan|all (default all). Suppressions: tests/sanitizers/*.supp, each
 # entry justified there by the third-party frame it names.
 set -euo pipefail
@@ -35,7 +35,7 @@ if [[ $which == all || $which == tsan ]]; then
   CC=clang CXX=clang++ cmake -S . -B build-tsan "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DMOSAIC_TSAN=ON -DMOSAIC_WERROR=ON -DMOSAIC_BUILD_BENCH=OFF >/dev/null
   tsan_bins=(mosaic_execution_tests mosaic_downstream_tests mosaic_delivery_tests mosaic_cache_tests
-             mosaic_logging_tests mosaic_offload_tests mosaic_resilience_tests)
+             mosaic_logging_tests mosaic_offload_tests mosaic_resilience_tests mosaic_server_tests)
   cmake --build build-tsan -j "$jobs" --target "${tsan_bins[@]}" mosaic_integration_tests
   echo "tsan build: $(($(date +%s) - t0)) s"
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
@@ -43,10 +43,11 @@ if [[ $which == all || $which == tsan ]]; then
     echo "== tsan: $bin"
     "build-tsan/bin/$bin" --gtest_brief=1
   done
-  # Reload (config and TLS files), drain and SIGTERM, and the connection guard's watchdog thread.
-  echo "== tsan: reload, drain, connection guard (integration)"
+  # Reload (config and TLS files), drain and SIGTERM, the connection guard's watchdog thread, and
+  # requests queued for a turn (server.max_active).
+  echo "== tsan: reload, drain, connection guard, admission (integration)"
   build-tsan/bin/mosaic_integration_tests --gtest_brief=1 \
-    --gtest_filter='Reload*:ListenerRenewal*:*Shutdown*:*Drain*:MosaicdProcess*:HostileClient*'
+    --gtest_filter='Reload*:ListenerRenewal*:*Shutdown*:*Drain*:MosaicdProcess*:HostileClient*:Admission*'
   echo "tsan stage: $(($(date +%s) - t0)) s"
 fi
 echo "sanitizers: $(($(date +%s) - start)) s"
