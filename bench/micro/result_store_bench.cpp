@@ -4,6 +4,7 @@
 // also evicts the oldest request: Arg is how many requests it keeps (10000 is the default).
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 

@@ -8,10 +8,7 @@
 namespace mosaic::exec {
 
 WorkerPool::WorkerPool(Options options)
-    : options_(std::move(options)),
-      wait_metric_(&metrics::Registry::global().histogram(
-          "mosaic_queue_wait_seconds", "Time a task waited in a queue for a thread",
-          {{"queue", options_.name}})) {}
+    : options_(std::move(options)), wait_metric_(&metrics::queue_wait_histogram(options_.name)) {}
 
 WorkerPool::~WorkerPool() {
   std::unique_lock lock(mutex_);

@@ -163,4 +163,10 @@ Registry& Registry::global() {
   return registry;
 }
 
+Histogram& queue_wait_histogram(const std::string& queue) {
+  return Registry::global().histogram("mosaic_queue_wait_seconds",
+                                      "Time a task waited in a queue for a thread",
+                                      {{"queue", queue}});
+}
+
 }  // namespace mosaic::metrics

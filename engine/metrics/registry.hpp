@@ -57,6 +57,10 @@ class Histogram {
 // Latency buckets from 0.5 ms to 10 s.
 std::vector<double> latency_buckets();
 
+// mosaic_queue_wait_seconds{queue=<queue>} in the global registry: how long work waited in that
+// queue (worker and offload pools, accepted connections, admission turns).
+Histogram& queue_wait_histogram(const std::string& queue);
+
 class Registry {
  public:
   Counter& counter(const std::string& name, const std::string& help, const Labels& labels = {});

@@ -47,9 +47,7 @@ OffloadPool::OffloadPool(Options options) : options_(std::move(options)) {
   if (options_.queue == 0) options_.queue = 1;
   auto& registry = metrics::Registry::global();
   const metrics::Labels pool{{"pool", options_.name}};
-  wait_metric_ =
-      &registry.histogram("mosaic_queue_wait_seconds", "Time a task waited in a queue for a thread",
-                          {{"queue", options_.name}});
+  wait_metric_ = &metrics::queue_wait_histogram(options_.name);
   const std::string help = "Offload pool tasks by outcome";
   done_metric_ = &registry.counter("mosaic_offload_tasks_total", help,
                                    {{"pool", options_.name}, {"outcome", "done"}});

@@ -8,9 +8,7 @@ namespace mosaic::server {
 
 AdmissionGate::AdmissionGate(std::size_t max_active)
     : max_active_(max_active),
-      wait_metric_(&metrics::Registry::global().histogram(
-          "mosaic_queue_wait_seconds", "Time a task waited in a queue for a thread",
-          {{"queue", "admission"}})),
+      wait_metric_(&metrics::queue_wait_histogram("admission")),
       refused_metric_(&metrics::Registry::global().counter(
           "mosaic_admission_refused_total",
           "Requests answered 503 overloaded after waiting server.admission_wait for a turn "

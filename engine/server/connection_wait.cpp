@@ -6,10 +6,7 @@
 
 namespace mosaic::server {
 
-ConnectionWait::ConnectionWait()
-    : wait_(metrics::Registry::global().histogram("mosaic_queue_wait_seconds",
-                                                  "Time a task waited in a queue for a thread",
-                                                  {{"queue", "connections"}})) {}
+ConnectionWait::ConnectionWait() : wait_(metrics::queue_wait_histogram("connections")) {}
 
 Poco::AutoPtr<ConnectionWait> ConnectionWait::instance() {
   static Poco::AutoPtr<ConnectionWait> the(new ConnectionWait);
