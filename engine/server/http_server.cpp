@@ -10,6 +10,7 @@
 #include "server/connection_wait.hpp"
 #include "server/guarded_connection.hpp"
 #include "server/idle_thread_reaper.hpp"
+#include "server/listening_socket.hpp"
 #include "server/pipeline_handler.hpp"
 #include "server/tls_listener.hpp"
 
@@ -37,7 +38,7 @@ void HttpServer::start() {
   // With server.tls too a plain socket: TlsConnectionFactory wraps each accepted connection in
   // the context current at that moment (server/tls_listener.hpp), and its handshake runs on its
   // own connection thread at the first read, never on the accepting thread.
-  Poco::Net::ServerSocket socket;
+  ListeningSocket socket;  // its connections keep their addresses: two system calls a request
   socket.bind(Poco::Net::SocketAddress(config_.listen.host, config_.listen.port), true);
   socket.listen(config_.queue);
   port_ = socket.address().port();

@@ -1,0 +1,16 @@
+#pragma once
+// The public listener's socket. Its accepted connections keep their two addresses: Poco 1.11's
+// request object asks the socket for both on every request (getpeername and getsockname in
+// HTTPServerRequestImpl's constructor), two system calls a request, where accept(2) already told
+// the peer's and one getsockname a connection tells the local one.
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+
+namespace mosaic::server {
+
+class ListeningSocket : public Poco::Net::ServerSocket {
+ public:
+  ListeningSocket();
+};
+
+}  // namespace mosaic::server
