@@ -11,7 +11,7 @@
 # callgrind (bench/profile.sh) counts instructions and serializes threads: it does not see the
 # kernel's share, nor what a hand-off between threads costs. This does.
 #
-#   bash bench/breakdown.sh dashboard        # or proxy; CONNECTIONS=64 SECONDS_MEASURED=8
+#   bash bench/breakdown.sh dashboard        # or proxy, payload-100k...; CONNECTIONS=64 SECONDS_MEASURED=8
 #   ROUNDS=3 bash bench/breakdown.sh dashboard
 #
 # MOSAIC_BENCH_BUILD names another build tree (bin/mosaicd and plugins/), to compare two builds.
@@ -25,7 +25,8 @@ ROUNDS=${ROUNDS:-1}
 case $SCENARIO in
   dashboard) PIPELINE=dashboard.yaml PREFIX=/dashboard/ ;;
   proxy) PIPELINE=proxy.yaml PREFIX=/profile/ ;;
-  *) echo "scenario: dashboard or proxy" >&2; exit 2 ;;
+  payload-1k | payload-100k | payload-1m) PIPELINE=payload.yaml PREFIX=/payload/${SCENARIO#payload-}/ ;;
+  *) echo "scenario: dashboard, proxy, payload-1k, payload-100k or payload-1m" >&2; exit 2 ;;
 esac
 suite_need_tools
 suite_build
@@ -87,7 +88,7 @@ done
 # shellcheck disable=SC2143
 if command -v perf >/dev/null && [ -n "$(perf list 2>/dev/null | grep 'syscalls:sys_enter_futex')" ]; then
   events=""
-  for call in futex recvfrom sendto poll epoll_wait read write getpeername getsockname setsockopt; do
+  for call in futex recvfrom sendto sendmsg poll epoll_wait read write getpeername getsockname setsockopt; do
     events="$events,syscalls:sys_enter_$call"
   done
   wrk_suite 2 "$CONNECTIONS" "$((SECONDS_MEASURED + 3))s" "$BASE" "$PREFIX" >/dev/null &

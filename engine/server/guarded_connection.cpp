@@ -12,6 +12,7 @@
 
 #include "response/error_body.hpp"
 #include "server/keep_alive_session.hpp"
+#include "server/one_write_response.hpp"
 #include "server/request_id.hpp"
 #include "support/thread_name.hpp"
 
@@ -204,9 +205,10 @@ void GuardedConnection::run() {
     try {
       std::lock_guard lock(mutex_);
       if (stopped_) break;
-      Poco::Net::HTTPServerResponseImpl response(session);
+      OneWriteResponse response(session);
       Poco::Net::HTTPServerRequestImpl request(response, session,
                                                params_);  // reads the header block
+      response.set_head_request(request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD);
       watchdog_.disarm(enrolment.id);
 
       response.setDate(Poco::Timestamp());
