@@ -580,6 +580,13 @@ class Scheduler {
     for (const auto& [i, value] : background_values_)
       step_texts_[i] = value;  // cached background steps
     std::string& text = out.serialized;
+    if (!pipeline_.response) {
+      // Every result held as text goes in whole: room for them up front, so that a large body is
+      // copied in once, not again each time the string outgrows its buffer.
+      std::size_t texts = 0;
+      for (std::string_view t : step_texts_) texts += t.size();
+      text.reserve(texts + 512);
+    }
     text.push_back('{');
     std::size_t members = 0;
     if (pipeline_.response) {
