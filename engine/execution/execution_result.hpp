@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "mosaic/json.hpp"
+#include "response/answer_text.hpp"
 
 namespace mosaic::exec {
 
@@ -17,15 +18,15 @@ struct ExecutionResult {
   Status status = Status::kOk;
   // kOk: the shaped response with _meta, as JSON text. Written straight from the step results
   // (never built as a Json tree first: for large results that copy and its destruction were most
-  // of the cost of a request).
-  std::string serialized;
+  // of the cost of a request); large results held as text are spliced in, not copied.
+  response::AnswerText answer;
   bool partial = false;            // some degradable step failed
   std::size_t degraded_steps = 0;  // how many (the entries of _meta.degraded)
   std::string failed_step;         // errors: the critical step concerned
   std::string reason;              // errors: its failure reason
 
-  // The shaped response parsed back (for tests and tools; the server sends `serialized`).
-  Json body() const { return serialized.empty() ? Json() : json::parse(serialized); }
+  // The shaped response parsed back (for tests and tools; the server sends `answer`'s pieces).
+  Json body() const { return answer.empty() ? Json() : json::parse(answer.whole()); }
 };
 
 }  // namespace mosaic::exec

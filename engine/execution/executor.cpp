@@ -579,13 +579,15 @@ class Scheduler {
     tmpl::RenderScope scope = scope_for(foreground);
     for (const auto& [i, value] : background_values_)
       step_texts_[i] = value;  // cached background steps
-    std::string& text = out.serialized;
+    std::string& text = out.answer.own();
     if (!pipeline_.response) {
-      // Every result held as text goes in whole: room for them up front, so that a large body is
-      // copied in once, not again each time the string outgrows its buffer.
-      std::size_t texts = 0;
-      for (std::string_view t : step_texts_) texts += t.size();
-      text.reserve(texts + 512);
+      // Every result held as text goes in whole. The large ones are spliced (held by the run,
+      // which the answer keeps alive); room for the others up front, so that the answer is not
+      // copied again each time the string outgrows its buffer.
+      std::size_t copied = 0;
+      for (std::string_view t : step_texts_)
+        if (t.size() < response::AnswerText::kSpliceFrom) copied += t.size();
+      text.reserve(copied + 512);
     }
     text.push_back('{');
     std::size_t members = 0;
@@ -598,7 +600,9 @@ class Scheduler {
         members = 0;
       }
     } else {
-      auto member = [&](std::size_t i) {
+      // `owner`: what holds the step's text (the run for a step's result; none for a cached
+      // background value, which this scheduler holds: copied).
+      auto member = [&](std::size_t i, const std::shared_ptr<const void>& owner) {
         if (pipeline_.steps[i].name == "_meta") return;
         if (members++ > 0) text.push_back(',');
         append_json_string(text, pipeline_.steps[i].name);
@@ -606,13 +610,14 @@ class Scheduler {
         if (step_values_[i]) {
           append_json(text, *step_values_[i]);
         } else if (!step_texts_[i].empty()) {
-          text.append(step_texts_[i]);
+          out.answer.append_result(step_texts_[i], owner);
         } else {
           text.append("null");
         }
       };
-      for (std::size_t i : foreground) member(i);
-      for (const auto& entry : background_values_) member(entry.first);
+      const std::shared_ptr<const void> run = run_;
+      for (std::size_t i : foreground) member(i, run);
+      for (const auto& entry : background_values_) member(entry.first, nullptr);
     }
     json::object pending;
     for (auto& [name, status] : pending_) pending[name] = status;

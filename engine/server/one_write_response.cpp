@@ -5,11 +5,14 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <ostream>
 #include <streambuf>
 #include <string>
+#include <vector>
 
 namespace mosaic::server {
 
@@ -56,63 +59,85 @@ bool OneWriteResponse::sent() const {
 }
 
 void OneWriteResponse::sendBuffer(const void* body, std::size_t length) {
+  const std::string_view whole(static_cast<const char*>(body), length);
+  send_pieces(std::span<const std::string_view>(&whole, 1));
+}
+
+void OneWriteResponse::send_pieces(std::span<const std::string_view> body) {
   if (sent()) throw Poco::IllegalStateException("the response was already sent");
+  std::size_t length = 0;
+  for (std::string_view piece : body) length += piece.size();
   setContentLength64(static_cast<Poco::Int64>(length));
   setChunkedTransferEncoding(false);
-  const std::string_view content =
-      head_request_ ? std::string_view() : std::string_view(static_cast<const char*>(body), length);
+  if (head_request_) length = 0;
   std::string head;
-  head.reserve(256 + (content.size() < kCopyBelow ? content.size() : 0));
+  head.reserve(256 + (length < kCopyBelow ? length : 0));
   {
     AppendBuffer buffer(head);
     std::ostream out(&buffer);
     write(out);
   }
   sent_ = true;  // from here on nothing else may be written for this request
-  if (content.size() < kCopyBelow) {
-    head.append(content);
-    write_all(head, {});
-  } else {
-    write_all(head, content);
+  if (length < kCopyBelow) {
+    if (length > 0)
+      for (std::string_view piece : body) head.append(piece);
+    const std::string_view all = head;
+    return write_all(std::span<const std::string_view>(&all, 1));
   }
+  std::vector<std::string_view> pieces;
+  pieces.reserve(body.size() + 1);
+  pieces.push_back(head);
+  for (std::string_view piece : body)
+    if (!piece.empty()) pieces.push_back(piece);
+  write_all(pieces);
 }
 
-void OneWriteResponse::write_all(std::string_view head, std::string_view body) {
+void OneWriteResponse::write_all(std::span<const std::string_view> pieces) {
   Poco::Net::StreamSocket& socket = session_.socket();
   if (socket.secure()) {
-    // Through the TLS layer (which writes all of a blocking send).
-    for (std::string_view part : {head, body}) {
+    // Through the TLS layer (which writes all of a blocking send), small pieces gathered so that
+    // they go out in one record.
+    std::string gathered;
+    auto send = [&](std::string_view part) {
       while (!part.empty()) {
         const int n = socket.sendBytes(part.data(), static_cast<int>(part.size()));
         if (n <= 0) throw Poco::Net::ConnectionResetException("the client stopped reading");
         part.remove_prefix(static_cast<std::size_t>(n));
       }
+    };
+    for (std::string_view piece : pieces) {
+      if (piece.size() < kCopyBelow) {
+        gathered.append(piece);
+        continue;
+      }
+      send(gathered);
+      gathered.clear();
+      send(piece);
     }
+    send(gathered);
     return;
   }
   const int fd = socket.impl()->sockfd();
-  iovec parts[2] = {{const_cast<char*>(head.data()), head.size()},
-                    {const_cast<char*>(body.data()), body.size()}};
-  msghdr message{};
-  message.msg_iov = parts;
-  message.msg_iovlen = body.empty() ? 1 : 2;
-  while (message.msg_iovlen > 0) {
+  std::vector<iovec> parts;
+  parts.reserve(pieces.size());
+  for (std::string_view piece : pieces)
+    parts.push_back({const_cast<char*>(piece.data()), piece.size()});
+  // A partial write (a signal, the send timeout) goes on after the bytes that went out.
+  for (std::size_t first = 0; first < parts.size();) {  // the first part not yet all sent
+    msghdr message{};
+    message.msg_iov = parts.data() + first;
+    message.msg_iovlen = std::min<std::size_t>(parts.size() - first, IOV_MAX);
     const ssize_t n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_send_error(errno);
     }
     if (n == 0) throw Poco::Net::ConnectionResetException("the client stopped reading");
-    // A partial write (a signal, or the send timeout): go on after the bytes that went out.
-    auto left = static_cast<std::size_t>(n);
-    while (message.msg_iovlen > 0 && left >= message.msg_iov[0].iov_len) {
-      left -= message.msg_iov[0].iov_len;
-      ++message.msg_iov;
-      --message.msg_iovlen;
-    }
-    if (message.msg_iovlen > 0) {
-      message.msg_iov[0].iov_base = static_cast<char*>(message.msg_iov[0].iov_base) + left;
-      message.msg_iov[0].iov_len -= left;
+    auto done = static_cast<std::size_t>(n);
+    while (first < parts.size() && done >= parts[first].iov_len) done -= parts[first++].iov_len;
+    if (first < parts.size()) {
+      parts[first].iov_base = static_cast<char*>(parts[first].iov_base) + done;
+      parts[first].iov_len -= done;
     }
   }
 }

@@ -13,6 +13,7 @@
 #include "response/error_body.hpp"
 #include "server/access_log_line.hpp"
 #include "server/connection_wait.hpp"
+#include "server/one_write_response.hpp"
 #include "server/query_string.hpp"
 #include "server/request_id.hpp"
 #include "trace/trace_context.hpp"
@@ -35,6 +36,21 @@ void send_json(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerRespo
   } else {
     response.sendBuffer(body.data(), body.size());
   }
+}
+
+// A page. With large results spliced in, its pieces go out in one gather write on the
+// listener's own connections; elsewhere (the handler tested alone) as one buffer.
+void send_answer(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                 const std::string& request_id, const response::AnswerText& answer) {
+  auto* one_write = dynamic_cast<OneWriteResponse*>(&response);
+  if (answer.splices() == 0 || one_write == nullptr) {
+    return send_json(request, response, 200, request_id,
+                     answer.splices() == 0 ? answer.own() : answer.whole());
+  }
+  response.setStatusAndReason(HTTPResponse::HTTP_OK);
+  response.setContentType("application/json");
+  response.set("X-Request-Id", request_id);
+  one_write->send_pieces(answer.pieces());
 }
 
 void send_error(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
@@ -200,7 +216,7 @@ void PipelineHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     case exec::ExecutionResult::Status::kOk:
       if (result.partial) response.set("X-Mosaic-Partial", "true");
       access.set_degraded(result.degraded_steps);
-      return send_json(request, response, 200, request_id, std::move(result.serialized));
+      return send_answer(request, response, request_id, result.answer);
     case exec::ExecutionResult::Status::kDependencyFailed:
       return send_error(request, response, request_id,
                         {502, "dependency_failed", "a critical dependency failed",

@@ -409,8 +409,8 @@ response:
   auto served = run(whole);
   auto read = run(inside);
   EXPECT_EQ(calls_of("orders"), 1u);
-  EXPECT_EQ(fetched.serialized.rfind(R"({"orders":[ 1,2 ],)", 0), 0u) << fetched.serialized;
-  EXPECT_EQ(served.serialized.rfind(R"({"orders":[ 1,2 ],)", 0), 0u) << served.serialized;
+  EXPECT_EQ(fetched.answer.whole().rfind(R"({"orders":[ 1,2 ],)", 0), 0u) << fetched.answer.whole();
+  EXPECT_EQ(served.answer.whole().rfind(R"({"orders":[ 1,2 ],)", 0), 0u) << served.answer.whole();
   EXPECT_EQ(read.body().at("first"), 1);
 }
 

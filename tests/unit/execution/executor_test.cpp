@@ -312,8 +312,8 @@ response:
   ASSERT_TRUE(p->steps[0].keep_as_text);
   auto result = run(p);
   ASSERT_EQ(result.status, Status::kOk);
-  EXPECT_EQ(result.serialized.rfind(R"({"page":{ "x" : 1 ,"y":[ 2 ] },"_meta":)", 0), 0u)
-      << result.serialized;
+  EXPECT_EQ(result.answer.whole().rfind(R"({"page":{ "x" : 1 ,"y":[ 2 ] },"_meta":)", 0), 0u)
+      << result.answer.whole();
   EXPECT_EQ(result.body().at("page"), json::parse(R"({"x":1,"y":[2]})"));
 }
 
@@ -326,8 +326,38 @@ steps:
 )");
   auto result = run(p);
   ASSERT_EQ(result.status, Status::kOk);
-  EXPECT_EQ(result.serialized.rfind(R"({"a":[1,  2],"b": "two" ,"_meta":)", 0), 0u)
-      << result.serialized;
+  EXPECT_EQ(result.answer.whole().rfind(R"({"a":[1,  2],"b": "two" ,"_meta":)", 0), 0u)
+      << result.answer.whole();
+}
+
+// A large result placed whole is not copied into the answer: the answer keeps the run alive and
+// sends the result from where it lies, in the same gather write as the text around it.
+TEST_F(ExecutorTest, LargeTextResultsAreSentFromWhereTheyLie) {
+  std::string big = "[";
+  while (big.size() < response::AnswerText::kSpliceFrom) big += "12345,";
+  big += "6]";
+  auto p = compile(R"(
+endpoint: GET /u/{id}
+steps:
+  big: { call: svc, with: { text: ')" +
+                   big + R"(' } }
+  small: { call: svc, with: { text: '[1,  2]' } }
+)");
+  ASSERT_TRUE(p->steps[0].keep_as_text);
+  auto result = run(p);
+  ASSERT_EQ(result.status, Status::kOk);
+  ASSERT_EQ(result.answer.splices(), 1u);
+  const auto pieces = result.answer.pieces();
+  ASSERT_EQ(pieces.size(), 3u);
+  EXPECT_EQ(pieces[0], R"({"big":)");
+  EXPECT_EQ(pieces[1], big);
+  const std::string& own = result.answer.own();
+  EXPECT_TRUE(pieces[1].data() < own.data() || pieces[1].data() >= own.data() + own.size())
+      << "the result was copied into the answer";
+  EXPECT_EQ(pieces[2].rfind(R"(,"small":[1,  2],"_meta":)", 0), 0u) << pieces[2];
+  EXPECT_EQ(result.answer.size(), result.answer.whole().size());
+  EXPECT_EQ(result.body().at("big"), json::parse(big));
+  EXPECT_EQ(result.body().at("small"), json::parse("[1,2]"));
 }
 
 // A result read inside at a few places (a path below it, its text in a string, another step's
@@ -348,12 +378,12 @@ response:
   EXPECT_TRUE(p->steps[0].keep_as_text);
   auto result = run(p);
   ASSERT_EQ(result.status, Status::kOk);
-  EXPECT_EQ(
-      result.serialized.rfind(R"({"whole":{ "name" : "Ada", "id": 7, "tags": [ "x", {"k": 1} ] },)"
-                              R"("hello":"hi Ada","tag":{"k": 1},"missing":null,"next":7,)",
-                              0),
-      0u)
-      << result.serialized;
+  EXPECT_EQ(result.answer.whole().rfind(
+                R"({"whole":{ "name" : "Ada", "id": 7, "tags": [ "x", {"k": 1} ] },)"
+                R"("hello":"hi Ada","tag":{"k": 1},"missing":null,"next":7,)",
+                0),
+            0u)
+      << result.answer.whole();
 }
 
 // Read inside at many places, a result is parsed once when its step completes: the whole of it
@@ -374,9 +404,9 @@ response:
   EXPECT_FALSE(p->steps[0].keep_as_text);
   auto result = run(p);
   ASSERT_EQ(result.status, Status::kOk);
-  EXPECT_EQ(result.serialized.rfind(R"({"whole":{"n":1},"r1":1,"r2":1,"r3":1,"r4":1,"r5":1,)", 0),
-            0u)
-      << result.serialized;
+  EXPECT_EQ(
+      result.answer.whole().rfind(R"({"whole":{"n":1},"r1":1,"r2":1,"r3":1,"r4":1,"r5":1,)", 0), 0u)
+      << result.answer.whole();
 }
 
 // The last step of a stage runs on the request's thread when its downstream stops at its

@@ -108,6 +108,21 @@ TEST(OneWriteResponse, ASecondSendIsRefused) {
   EXPECT_THROW(response.sendBuffer("{}", 2), Poco::IllegalStateException);
 }
 
+TEST(OneWriteResponse, PiecesLeaveInOneWriteAsOneBody) {
+  RecordPair pair;
+  Poco::Net::HTTPServerSession session(pair.writer, params());
+  OneWriteResponse response(session);
+  const std::string large = body_of(64 * 1024), small = "{\"a\":";
+  const std::string_view pieces[] = {small, large, ",", large, "}"};
+  response.send_pieces(pieces);
+  const Split got = split(pair.next_record());
+  const std::string body = small + large + "," + large + "}";
+  EXPECT_NE(got.head.find("Content-Length: " + std::to_string(body.size()) + "\r\n"),
+            std::string::npos)
+      << got.head;
+  EXPECT_TRUE(got.body == body);
+}
+
 // The socket's send timeout ends each write after part of the body (the reader takes 64 KB at
 // a time, every 5 ms): the rest follows from where the last write stopped.
 TEST(OneWriteResponse, ABodyTakenInPiecesArrivesWhole) {
@@ -131,7 +146,11 @@ TEST(OneWriteResponse, ABodyTakenInPiecesArrivesWhole) {
   try {
     Poco::Net::HTTPServerSession session(accepted, params());
     OneWriteResponse response(session);
-    response.sendBuffer(body.data(), body.size());
+    // In pieces that partial writes end inside of and between.
+    const std::string_view whole = body;
+    const std::string_view pieces[] = {whole.substr(0, 1000), whole.substr(1000, 3 << 20),
+                                       whole.substr(1000 + (3 << 20))};
+    response.send_pieces(pieces);
     accepted.shutdownSend();
   } catch (const Poco::Exception& e) {
     ADD_FAILURE() << e.displayText();
