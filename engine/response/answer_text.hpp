@@ -16,8 +16,8 @@ class AnswerText {
   // Results at least this large are spliced; smaller ones are cheaper to copy than to send as a
   // piece of their own.
   static constexpr std::size_t kSpliceFrom = 16 * 1024;
-  // At most this many splices an answer (a gather write takes at most IOV_MAX pieces); results
-  // beyond them are copied.
+  // At most this many splices an answer (each adds pieces to the gather write); the large
+  // results of a page beyond them are copied.
   static constexpr std::size_t kMaxSplices = 64;
 
   // The text written for the answer so far; what is appended goes after the last splice.
