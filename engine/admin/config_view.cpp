@@ -56,6 +56,7 @@ Json effective_config(const runtime::Generation& generation) {
                       {"queue", c.server.queue},
                       {"max_body", c.server.max_body},
                       {"header_timeout", ms(c.server.header_timeout)},
+                      {"send_timeout", ms(c.server.send_timeout)},
                       {"keep_alive_timeout", ms(c.server.keep_alive_timeout)},
                       {"drain_timeout", ms(c.server.drain_timeout)}};
   json::object admin{{"listen", c.admin.listen.str()}};

@@ -27,11 +27,17 @@ const DurationBounds kZeroOrMore{true, std::nullopt};
 const std::vector<std::string_view> kTopKeys = {"server",    "admin",   "plugins", "downstreams",
                                                 "pipelines", "logging", "offload", "monitor",
                                                 "cache",     "deliver"};
-const std::vector<std::string_view> kServerKeys = {"listen",         "threads",
-                                                   "queue",          "max_body",
-                                                   "header_timeout", "keep_alive_timeout",
-                                                   "drain_timeout",  "max_active",
-                                                   "admission_wait", "tls"};
+const std::vector<std::string_view> kServerKeys = {"listen",
+                                                   "threads",
+                                                   "queue",
+                                                   "max_body",
+                                                   "header_timeout",
+                                                   "keep_alive_timeout",
+                                                   "send_timeout",
+                                                   "drain_timeout",
+                                                   "max_active",
+                                                   "admission_wait",
+                                                   "tls"};
 const std::vector<std::string_view> kAdminKeys = {"listen", "token_file"};
 const std::vector<std::string_view> kPluginsKeys = {"paths"};
 const std::vector<std::string_view> kDownstreamKeys = {"plugin", "timeout", "config", "bulkhead",
@@ -61,6 +67,9 @@ void read_server(const std::string& file, const MapEntry& section, const std::st
     }
     if (key == "keep_alive_timeout") {
       assign(read_duration(file, entry, kPositive, diagnostics), server.keep_alive_timeout);
+    }
+    if (key == "send_timeout") {
+      assign(read_duration(file, entry, kPositive, diagnostics), server.send_timeout);
     }
     if (key == "drain_timeout") {
       assign(read_duration(file, entry, kZeroOrMore, diagnostics), server.drain_timeout);

@@ -43,6 +43,8 @@ struct ServerConfig {
   std::uint64_t max_body = 1 << 20;   // request body limit
   milliseconds header_timeout{10000};
   milliseconds keep_alive_timeout{15000};
+  milliseconds send_timeout{30000};   // a client that takes no byte of its answer for this long
+                                      // is disconnected (SO_SNDTIMEO on each connection)
   milliseconds drain_timeout{10000};  // SIGTERM: how long in-flight requests may take to finish
   ServerTlsConfig tls;                // https on the listener when set
 };

@@ -43,6 +43,9 @@ void check_restart_only_settings(const config::EngineConfig& running,
     refuse(next, "server.keep_alive_timeout", ms(a.keep_alive_timeout), ms(b.keep_alive_timeout),
            diagnostics);
   }
+  if (a.send_timeout != b.send_timeout) {
+    refuse(next, "server.send_timeout", ms(a.send_timeout), ms(b.send_timeout), diagnostics);
+  }
   if (!(a.tls == b.tls)) {
     auto tls = [](const config::ServerTlsConfig& t) {
       return t.enabled() ? t.cert_file + "," + t.key_file : std::string("off");

@@ -38,7 +38,7 @@ void HttpServer::start() {
   // With server.tls too a plain socket: TlsConnectionFactory wraps each accepted connection in
   // the context current at that moment (server/tls_listener.hpp), and its handshake runs on its
   // own connection thread at the first read, never on the accepting thread.
-  ListeningSocket socket;  // its connections keep their addresses: two system calls a request
+  ListeningSocket socket(config_.send_timeout);  // and connections keep their addresses
   socket.bind(Poco::Net::SocketAddress(config_.listen.host, config_.listen.port), true);
   socket.listen(config_.queue);
   port_ = socket.address().port();

@@ -4,6 +4,7 @@
 #include <Poco/Net/ServerSocketImpl.h>
 #include <Poco/Net/StreamSocketImpl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <cerrno>
 #include <mutex>
@@ -37,6 +38,12 @@ class AcceptedSocketImpl final : public Poco::Net::StreamSocketImpl {
 
 class ListeningSocketImpl final : public Poco::Net::ServerSocketImpl {
  public:
+  explicit ListeningSocketImpl(std::chrono::milliseconds send_timeout) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(send_timeout).count();
+    send_timeout_.tv_sec = static_cast<time_t>(us / 1000000);
+    send_timeout_.tv_usec = static_cast<suseconds_t>(us % 1000000);
+  }
+
   Poco::Net::SocketImpl* acceptConnection(SocketAddress& client) override {
     if (sockfd() == POCO_INVALID_SOCKET) throw Poco::Net::InvalidSocketException();
     sockaddr_storage buffer{};
@@ -46,15 +53,22 @@ class ListeningSocketImpl final : public Poco::Net::ServerSocketImpl {
       const poco_socket_t fd = ::accept(sockfd(), address, &length);
       if (fd != POCO_INVALID_SOCKET) {
         client = SocketAddress(address, length);
+        // A send blocked this long fails with EAGAIN (OneWriteResponse: send_timeout); cannot
+        // fail on a socket just accepted.
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout_, sizeof send_timeout_);
         return new AcceptedSocketImpl(fd, client);
       }
       if (errno != EINTR) error();  // throws the exception Poco maps errno to
     }
   }
+
+ private:
+  timeval send_timeout_{};
 };
 
 }  // namespace
 
-ListeningSocket::ListeningSocket() : Poco::Net::ServerSocket(new ListeningSocketImpl, true) {}
+ListeningSocket::ListeningSocket(std::chrono::milliseconds send_timeout)
+    : Poco::Net::ServerSocket(new ListeningSocketImpl(send_timeout), true) {}
 
 }  // namespace mosaic::server

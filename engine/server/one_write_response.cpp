@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "metrics/registry.hpp"
+
 namespace mosaic::server {
 
 namespace {
@@ -41,11 +43,20 @@ class AppendBuffer final : public std::streambuf {
 // socket sends both in place with one sendmsg(2).
 constexpr std::size_t kCopyBelow = 16 * 1024;
 
+// The client took no byte for server.send_timeout (SO_SNDTIMEO, server/listening_socket): the
+// connection is dropped (GuardedConnection ends on the exception) and its thread freed.
+[[noreturn]] void throw_send_timeout() {
+  static metrics::Counter& timeouts = metrics::Registry::global().counter(
+      "mosaic_client_send_timeouts_total",
+      "Connections closed because the client took no byte of its answer for server.send_timeout");
+  timeouts.inc();
+  throw Poco::TimeoutException("the client stopped reading its answer");
+}
+
 [[noreturn]] void throw_send_error(int error) {
   if (error == EPIPE || error == ECONNRESET)
     throw Poco::Net::ConnectionResetException(std::strerror(error));
-  if (error == EAGAIN || error == EWOULDBLOCK)  // SO_SNDTIMEO ran out
-    throw Poco::TimeoutException("the client stopped reading the response");
+  if (error == EAGAIN || error == EWOULDBLOCK) throw_send_timeout();
   throw Poco::IOException(std::string("send: ") + std::strerror(error));
 }
 
@@ -100,8 +111,15 @@ void OneWriteResponse::write_all(std::span<const std::string_view> pieces) {
     std::string gathered;
     auto send = [&](std::string_view part) {
       while (!part.empty()) {
-        const int n = socket.sendBytes(part.data(), static_cast<int>(part.size()));
-        if (n <= 0) throw Poco::Net::ConnectionResetException("the client stopped reading");
+        int n = 0;
+        try {
+          n = socket.sendBytes(part.data(), static_cast<int>(part.size()));
+        } catch (const Poco::TimeoutException&) {
+          throw_send_timeout();
+        }
+        // Negative: OpenSSL wants to write again, on a blocking socket only after SO_SNDTIMEO.
+        if (n < 0) throw_send_timeout();
+        if (n == 0) throw Poco::Net::ConnectionResetException("the client closed the connection");
         part.remove_prefix(static_cast<std::size_t>(n));
       }
     };

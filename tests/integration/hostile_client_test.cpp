@@ -22,7 +22,12 @@ using namespace std::chrono_literals;
 
 class RawClient {
  public:
-  explicit RawClient(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  // `receive_buffer` > 0: SO_RCVBUF set before connecting, which bounds the window the server may
+  // fill before it has to wait for this client to read.
+  explicit RawClient(std::uint16_t port, int receive_buffer = 0)
+      : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    if (receive_buffer > 0)
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
@@ -155,6 +160,47 @@ TEST_F(HostileClientTest, AnIdleKeepAliveConnectionIsClosedToo) {
   client.read_all(5s, &closed);
   EXPECT_TRUE(closed);
   EXPECT_LT(ms_since(started), 4000);
+}
+
+// The value of a counter on the admin listener's /metrics (0 when not there yet).
+std::uint64_t metric(const EngineUnderTest& engine, const std::string& name) {
+  const std::string text = engine.admin("GET", "/metrics").body;
+  const auto at = text.find("\n" + name + " ");
+  return at == std::string::npos ? 0 : std::stoull(text.substr(at + name.size() + 2));
+}
+
+// A client that asks for a 6 MB answer and never reads it: the server's write stops moving, and
+// server.send_timeout later the connection is closed and counted instead of holding its thread.
+TEST_F(HostileClientTest, ClientThatNeverReadsItsAnswerIsDisconnected) {
+  std::string big = "[";
+  while (big.size() < (6u << 20)) big += "1234567890,";
+  big += "0]";
+  users_.route("/items/big", [big](const RecordedRequest&) {
+    TestHttpServer::Reply r;
+    r.body = big;
+    return r;
+  });
+  auto engine = start(
+      "server: { listen: 127.0.0.1:0, threads: 8, header_timeout: 1s, keep_alive_timeout: 5s, "
+      "send_timeout: 300ms }\n");
+  const std::uint64_t before = metric(*engine, "mosaic_client_send_timeouts_total");
+  RawClient client(engine->port(), 4096);
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(client.send("GET /item/big?note=x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  while (metric(*engine, "mosaic_client_send_timeouts_total") == before &&
+         std::chrono::steady_clock::now() - started < 10s) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(metric(*engine, "mosaic_client_send_timeouts_total"), before + 1);
+  EXPECT_GE(ms_since(started), 300);
+  // What the kernel still holds arrives, then the end: the server closed the connection.
+  bool closed = false;
+  const std::string got = client.read_all(5s, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(status_of(got), 200);
+  EXPECT_LT(got.size(), big.size());
+  EXPECT_GT(got.size(), 4096u) << got.substr(0, 300);
+  EXPECT_EQ(engine->get("/item/7").status, 200);  // and the listener serves on
 }
 
 TEST_F(HostileClientTest, AnOversizedHeaderIsAJson431WithARequestId) {

@@ -26,6 +26,7 @@ constexpr const char* kFull = R"(server:
   drain_timeout: 0ms
   max_active: 16
   admission_wait: 250ms
+  send_timeout: 45s
 admin: { listen: "[::1]:9901" }
 plugins: { paths: [plugins] }
 downstreams:
@@ -63,19 +64,20 @@ TEST(EngineConfig, LoadsEveryField) {
   EXPECT_EQ(server.drain_timeout, 0ms);
   EXPECT_EQ(server.max_active, 16);
   EXPECT_EQ(server.admission_wait, 250ms);
+  EXPECT_EQ(server.send_timeout, 45s);
 
   EXPECT_EQ(config->admin.listen.host, "::1");
   EXPECT_EQ(config->admin.listen.port, 9901);
 
   EXPECT_EQ(config->plugin_paths, std::vector<std::string>{dir.path("plugins")});
-  EXPECT_EQ(config->plugins_where.str(), file + ":12:19");
+  EXPECT_EQ(config->plugins_where.str(), file + ":13:19");
 
   ASSERT_EQ(config->downstreams.size(), 2u);
   const DownstreamConfig& users = config->downstreams[0];
   EXPECT_EQ(users.name, "users");
-  EXPECT_EQ(users.where.str(), file + ":14:3");
+  EXPECT_EQ(users.where.str(), file + ":15:3");
   EXPECT_EQ(users.plugin, "http");
-  EXPECT_EQ(users.plugin_where.str(), file + ":15:13");
+  EXPECT_EQ(users.plugin_where.str(), file + ":16:13");
   EXPECT_EQ(users.timeout, 800ms);
   EXPECT_EQ(users.file, file);
   ASSERT_TRUE(users.config.is_object());
@@ -83,7 +85,7 @@ TEST(EngineConfig, LoadsEveryField) {
   EXPECT_EQ(users.config.at("max_connections").to_number<int>(), 50);
   const YAML::Node& node = users.config_node;
   ASSERT_TRUE(node.IsMap());
-  EXPECT_EQ(SourceLocation::of(file, node["max_connections"]).str(), file + ":17:68");
+  EXPECT_EQ(SourceLocation::of(file, node["max_connections"]).str(), file + ":18:68");
 
   const DownstreamConfig& catalog = config->downstreams[1];
   EXPECT_EQ(catalog.name, "catalog");
@@ -95,7 +97,7 @@ TEST(EngineConfig, LoadsEveryField) {
   EXPECT_EQ(config->pipelines[0].file, a);  // sorted, whatever order glob or the disk gives
   EXPECT_EQ(config->pipelines[1].file, b);
   EXPECT_EQ(config->pipelines[0].path, "/{name}");
-  EXPECT_EQ(config->pipelines_where.str(), file + ":20:12");
+  EXPECT_EQ(config->pipelines_where.str(), file + ":21:12");
 }
 
 TEST(EngineConfig, DefaultsForAnEmptyFile) {
@@ -114,6 +116,7 @@ TEST(EngineConfig, DefaultsForAnEmptyFile) {
     EXPECT_EQ(config->server.drain_timeout, 10s);
     EXPECT_EQ(config->server.max_active, 0);  // no limit
     EXPECT_EQ(config->server.admission_wait, 1s);
+    EXPECT_EQ(config->server.send_timeout, 30s);
     EXPECT_EQ(config->admin.listen.str(), "127.0.0.1:9901");
     EXPECT_TRUE(config->plugin_paths.empty());
     EXPECT_TRUE(config->downstreams.empty());
@@ -136,8 +139,8 @@ cache: { size: 1MiB }
   EXPECT_EQ(diagnostics.items()[0].str(),
             file +
                 ":1:32: unknown key 'thread' in server (expected one of: listen, threads, "
-                "queue, max_body, header_timeout, keep_alive_timeout, drain_timeout, max_active, "
-                "admission_wait, tls)");
+                "queue, max_body, header_timeout, keep_alive_timeout, send_timeout, drain_timeout, "
+                "max_active, admission_wait, tls)");
   EXPECT_TRUE(HasError(diagnostics, file, 2, 10, "unknown key 'port' in admin"));
   EXPECT_TRUE(HasError(diagnostics, file, 3, 12, "unknown key 'path' in plugins"));
   EXPECT_TRUE(HasError(diagnostics, file, 5, 26, "unknown key 'timeot' in downstream 'users'"));
@@ -157,12 +160,13 @@ TEST(EngineConfig, BadServerValues) {
   header_timeout: 10
   keep_alive_timeout: soon
   drain_timeout: -1s
+  send_timeout: 0s
 admin:
   listen: 127.0.0.1:99999
 )");
   Diagnostics diagnostics;
   EXPECT_FALSE(load_engine_config(file, diagnostics));
-  ASSERT_EQ(diagnostics.items().size(), 8u) << diagnostics.str();
+  ASSERT_EQ(diagnostics.items().size(), 9u) << diagnostics.str();
   EXPECT_TRUE(
       HasError(diagnostics, file, 2, 11, "bad address 'localhost' for listen: expected host:port"));
   EXPECT_TRUE(HasError(diagnostics, file, 3, 12, "threads must be an integer from 1 to 4096"));
@@ -175,7 +179,8 @@ admin:
                 "250ms, 2s or 1m (a bare number has no unit)");
   EXPECT_TRUE(HasError(diagnostics, file, 7, 23, "bad duration 'soon' for keep_alive_timeout"));
   EXPECT_TRUE(HasError(diagnostics, file, 8, 18, "bad duration '-1s' for drain_timeout"));
-  EXPECT_TRUE(HasError(diagnostics, file, 10, 11, "port must be a number from 0 to 65535"));
+  EXPECT_TRUE(HasError(diagnostics, file, 9, 17, "send_timeout"));
+  EXPECT_TRUE(HasError(diagnostics, file, 11, 11, "port must be a number from 0 to 65535"));
 }
 
 TEST(EngineConfig, BadAdmissionValues) {

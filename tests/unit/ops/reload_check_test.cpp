@@ -20,17 +20,19 @@ TEST(ReloadCheck, ListenersAndTheirSettingsNeedARestart) {
   next.server.keep_alive_timeout = std::chrono::milliseconds(2);
   next.server.max_active = 4;
   next.server.admission_wait = std::chrono::milliseconds(3);
+  next.server.send_timeout = std::chrono::milliseconds(4);
   next.admin.listen.port = 1;
   config::Diagnostics all;
   check_restart_only_settings(running, next, all);
-  ASSERT_EQ(all.items().size(), 8u);
+  ASSERT_EQ(all.items().size(), 9u);
   EXPECT_EQ(all.items()[0].str(),
             "mosaic.yaml: server.listen cannot change on reload (running: 127.0.0.1:8080, new: "
             "127.0.0.1:9090); "
             "restart mosaicd to apply it");
   EXPECT_NE(all.items()[3].message.find("server.max_active"), std::string::npos);
   EXPECT_NE(all.items()[4].message.find("server.admission_wait"), std::string::npos);
-  EXPECT_NE(all.items()[7].message.find("admin.listen"), std::string::npos);
+  EXPECT_NE(all.items()[7].message.find("server.send_timeout"), std::string::npos);
+  EXPECT_NE(all.items()[8].message.find("admin.listen"), std::string::npos);
 }
 
 TEST(ReloadCheck, EverythingElseMayChange) {

@@ -6,6 +6,10 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <chrono>
 
 namespace mosaic::server {
 namespace {
@@ -39,7 +43,7 @@ void reset_and_wait(Connected& pair) {
 }
 
 TEST(ListeningSocket, AcceptedConnectionsReportTheKernelsAddresses) {
-  ListeningSocket listener;
+  ListeningSocket listener(std::chrono::seconds(30));
   Connected pair = connect_to(listener);
   EXPECT_EQ(pair.accepted.peerAddress().toString(), pair.client.address().toString());
   EXPECT_EQ(pair.accepted.address().toString(), pair.client.peerAddress().toString());
@@ -47,7 +51,7 @@ TEST(ListeningSocket, AcceptedConnectionsReportTheKernelsAddresses) {
 }
 
 TEST(ListeningSocket, ThePeersAddressOutlivesTheConnection) {
-  ListeningSocket listener;
+  ListeningSocket listener(std::chrono::seconds(30));
   Connected pair = connect_to(listener);
   const std::string client_address = pair.client.address().toString();
   reset_and_wait(pair);
@@ -61,6 +65,17 @@ TEST(ListeningSocket, PocosAcceptedSocketsAskTheKernelEachTime) {
   Connected pair = connect_to(listener);
   reset_and_wait(pair);
   EXPECT_THROW(pair.accepted.peerAddress(), Poco::Net::NetException);
+}
+
+TEST(ListeningSocket, AcceptedConnectionsGetTheSendTimeout) {
+  ListeningSocket listener(std::chrono::milliseconds(2500));
+  Connected pair = connect_to(listener);
+  timeval timeout{};
+  socklen_t length = sizeof timeout;
+  ASSERT_EQ(
+      ::getsockopt(pair.accepted.impl()->sockfd(), SOL_SOCKET, SO_SNDTIMEO, &timeout, &length), 0);
+  EXPECT_EQ(timeout.tv_sec, 2);
+  EXPECT_EQ(timeout.tv_usec, 500000);
 }
 
 }  // namespace

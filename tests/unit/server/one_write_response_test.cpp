@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "metrics/registry.hpp"
+
 namespace mosaic::server {
 namespace {
 
@@ -160,6 +162,32 @@ TEST(OneWriteResponse, ABodyTakenInPiecesArrivesWhole) {
   EXPECT_NE(got.head.find("Content-Length: " + std::to_string(body.size())), std::string::npos);
   ASSERT_EQ(got.body.size(), body.size());
   EXPECT_TRUE(got.body == body);
+}
+
+// A client that takes nothing: the write ends at the socket's send timeout (server.send_timeout,
+// set on each accepted connection) with a TimeoutException, counted, instead of blocking the
+// connection's thread for good.
+TEST(OneWriteResponse, AClientThatTakesNothingIsLeftAtTheSendTimeout) {
+  Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));
+  Poco::Net::StreamSocket client(Poco::Net::SocketAddress::IPv4);
+  client.setReceiveBufferSize(4096);  // before connecting: the window the server may fill
+  client.connect(listener.address());
+  Poco::Net::StreamSocket accepted = listener.acceptConnection();
+  accepted.setSendBufferSize(64 * 1024);
+  accepted.setSendTimeout(Poco::Timespan(0, 100000));
+  auto& timeouts = metrics::Registry::global().counter(
+      "mosaic_client_send_timeouts_total",
+      "Connections closed because the client took no byte of its answer for server.send_timeout");
+  const std::uint64_t before = timeouts.value();
+  const std::string body = body_of(4 << 20);
+  Poco::Net::HTTPServerSession session(accepted, params());
+  OneWriteResponse response(session);
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_THROW(response.sendBuffer(body.data(), body.size()), Poco::TimeoutException);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(took, 100ms);
+  EXPECT_LT(took, 5s);
+  EXPECT_EQ(timeouts.value(), before + 1);
 }
 
 }  // namespace
