@@ -80,17 +80,17 @@ void OneWriteResponse::send_pieces(std::span<const std::string_view> body) {
   for (std::string_view piece : body) length += piece.size();
   setContentLength64(static_cast<Poco::Int64>(length));
   setChunkedTransferEncoding(false);
-  if (head_request_) length = 0;
+  const std::size_t to_send = head_request_ ? 0 : length;  // a HEAD answer: the head alone
   std::string head;
-  head.reserve(256 + (length < kCopyBelow ? length : 0));
+  head.reserve(256 + (to_send < kCopyBelow ? to_send : 0));
   {
     AppendBuffer buffer(head);
     std::ostream out(&buffer);
     write(out);
   }
   sent_ = true;  // from here on nothing else may be written for this request
-  if (length < kCopyBelow) {
-    if (length > 0)
+  if (to_send < kCopyBelow) {
+    if (to_send > 0)
       for (std::string_view piece : body) head.append(piece);
     const std::string_view all = head;
     return write_all(std::span<const std::string_view>(&all, 1));
