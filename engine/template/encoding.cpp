@@ -1,5 +1,7 @@
 #include "template/encoding.hpp"
 
+#include "support/utf8_sequence.hpp"
+
 namespace mosaic::tmpl {
 
 namespace {
@@ -97,34 +99,9 @@ bool is_valid_utf8(std::string_view value) {
   const auto* p = reinterpret_cast<const unsigned char*>(value.data());
   const auto* end = p + value.size();
   while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    // The lead byte gives the length and the range allowed for the second byte (which is what
-    // rules out overlong forms, UTF-16 surrogates and code points past U+10FFFF).
-    std::size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (static_cast<std::size_t>(end - p) < length) return false;
-    if (p[1] < low || p[1] > high) return false;
-    for (std::size_t i = 2; i < length; ++i) {
-      if (p[i] < 0x80 || p[i] > 0xBF) return false;
-    }
-    p += length;
+    const std::size_t size = support::utf8_sequence_size(p, end);
+    if (size == 0) return false;
+    p += size;
   }
   return true;
 }

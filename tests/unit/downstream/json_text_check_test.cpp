@@ -59,7 +59,31 @@ TEST(JsonTextCheck, AgreesWithJsonParse) {
 
 TEST(JsonTextCheck, RefusesNumbersBeyondADoubleByName) {
   EXPECT_EQ(check_json_text(R"({"total":[1, -1E400]})"),
-            "a number is beyond the range of a double");
+            "a number is beyond the range of a double at byte 13");
+}
+
+// The byte offset of the problem, counted from 0, so that a log line points into the body.
+TEST(JsonTextCheck, SaysWhatIsWrongAndAtWhichByte) {
+  EXPECT_EQ(check_json_text(R"({"a" 1})"), "expected ':' at byte 5");
+  EXPECT_EQ(check_json_text("[1,]"), "expected a value at byte 3");
+  EXPECT_EQ(check_json_text(R"({"a":1]})"), "expected ',' or '}' at byte 6");
+  EXPECT_EQ(check_json_text("[1} "), "expected ',' or ']' at byte 2");
+  EXPECT_EQ(check_json_text("{1:2}"), "expected a member name at byte 1");
+  EXPECT_EQ(check_json_text("{} x"), "text after the value at byte 3");
+  EXPECT_EQ(check_json_text(""), "expected a value at byte 0");
+  EXPECT_EQ(check_json_text(R"(["ab)"), "the text ends inside a string at byte 4");
+  EXPECT_EQ(check_json_text("[\"a\x01\"]"), "a control character inside a string at byte 3");
+  EXPECT_EQ(check_json_text("\"\xc3\x28\""), "invalid UTF-8 at byte 1");
+  EXPECT_EQ(check_json_text(R"("\q")"), "an unknown escape at byte 2");
+  EXPECT_EQ(check_json_text(R"("\u12x4")"), "expected four hex digits at byte 3");
+  EXPECT_EQ(check_json_text(R"("\udc00")"), "a trailing surrogate without a leading one at byte 7");
+  EXPECT_EQ(check_json_text(R"("\ud800x")"),
+            "a leading surrogate without a trailing one at byte 7");
+  EXPECT_EQ(check_json_text("1."), "expected a digit after '.' at byte 2");
+  EXPECT_EQ(check_json_text("1e+"), "expected a digit in the exponent at byte 3");
+  EXPECT_EQ(check_json_text("[tru]"), "expected a value at byte 1");
+  EXPECT_EQ(check_json_text(std::string(33, '[') + std::string(33, ']')),
+            "nesting deeper than 32 at byte 32");
 }
 
 TEST(JsonTextCheck, HasJsonParsesDepthLimit) {
@@ -85,7 +109,7 @@ TEST(JsonTextCheck, TextLongerThanASliceIsCheckedAcrossTheBoundaries) {
   EXPECT_TRUE(check_json_text(broken).has_value());
   std::string infinite = text;
   infinite.insert(infinite.size() - 1, ",1E999");
-  EXPECT_EQ(check_json_text(infinite), "a number is beyond the range of a double");
+  EXPECT_EQ(check_json_text(infinite).value_or("").rfind("a number is beyond the range", 0), 0u);
 }
 
 TEST(JsonTextCheck, StopsBetweenSlicesWhenTold) {
