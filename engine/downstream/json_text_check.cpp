@@ -80,6 +80,7 @@ class TextChecker {
       if (offset() >= next_ask_ && !ask()) return false;
       if (p_ == end_) return fail("expected a value");
       switch (*p_) {
+        // '{' and '[' stay two cases: one case testing which it is measured 4-5% slower.
         case '{':
           if (++depth > kMaxDepth) return fail("nesting deeper than 32");
           objects = (objects << 1) | 1;

@@ -2,9 +2,9 @@
 // What a config reload may change, and what it answered. The listeners are bound once, so the
 // settings that shape them (server.listen, threads, queue, header_timeout, keep_alive_timeout,
 // send_timeout, max_active, admission_wait, the server.tls paths and admin.listen), the whole
-// `cache:` section (one cache per process) and
-// the `logging:`, `offload:` and `monitor:` sections (set up once at start) need a restart: a
-// reload that changes one is refused with an error naming it, and the running config stays.
+// `cache:` section (one cache per process) and the `logging:`, `offload:` and `monitor:` sections
+// (set up once at start) need a restart: a reload that changes one is refused with an error
+// naming it, and the running config stays.
 // Everything else (downstreams, pipelines, plugin paths, server.max_body, server.drain_timeout,
 // admin.token_file, and certificate files renewed in place, the listener's included) takes effect
 // on reload.

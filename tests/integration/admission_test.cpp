@@ -29,10 +29,7 @@ std::unique_ptr<EngineUnderTest> start(const std::string& latency, const std::st
 
 // How many requests got a turn: the admission wait histogram's count.
 double admitted_total(const EngineUnderTest& engine) {
-  const std::string text = engine.admin("GET", "/metrics").body;
-  const std::string name = "\nmosaic_queue_wait_seconds_count{queue=\"admission\"} ";
-  const auto at = text.find(name);
-  return at == std::string::npos ? 0 : std::stod(text.substr(at + name.size()));
+  return engine.metric("mosaic_queue_wait_seconds_count{queue=\"admission\"}").value_or(0);
 }
 
 // Until the first request holds the only turn (a fixed sleep could lose the race to the second
@@ -46,10 +43,7 @@ void wait_until_admitted(const EngineUnderTest& engine, double count) {
 }
 
 double refused_total(const EngineUnderTest& engine) {
-  const std::string text = engine.admin("GET", "/metrics").body;
-  const std::string name = "\nmosaic_admission_refused_total ";  // the sample, not its # HELP
-  const auto at = text.find(name);
-  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size()));
+  return engine.metric("mosaic_admission_refused_total").value_or(-1);
 }
 
 TEST(Admission, ARequestBeyondMaxActiveWaitsForItsTurnThenRuns) {

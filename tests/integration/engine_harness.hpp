@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -110,6 +111,15 @@ class EngineUnderTest {
   HttpReply admin(const std::string& method, const std::string& target,
                   std::map<std::string, std::string> headers = {}) const {
     return http_call(admin_port(), method, target, {}, std::move(headers));
+  }
+  // One sample of the admin listener's /metrics, named with its labels as the text writes them
+  // (`mosaic_queue_wait_seconds_count{queue="admission"}`); nullopt when it is not there yet.
+  std::optional<double> metric(const std::string& sample) const {
+    const std::string text = admin("GET", "/metrics").body;
+    const std::string line_start = "\n" + sample + " ";  // the sample, not its # HELP line
+    const auto at = text.find(line_start);
+    if (at == std::string::npos) return std::nullopt;
+    return std::stod(text.substr(at + line_start.size()));
   }
   runtime::Engine& engine() { return *engine_; }
   const TempFolder& folder() const { return folder_; }

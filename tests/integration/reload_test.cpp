@@ -88,10 +88,7 @@ class LoadGenerator {
 };
 
 double reload_failures(EngineUnderTest& engine) {
-  const std::string text = engine.admin("GET", "/metrics").body;
-  const std::string name = "mosaic_config_reload_failures_total ";
-  auto at = text.find("\n" + name);
-  return at == std::string::npos ? -1 : std::stod(text.substr(at + 1 + name.size()));
+  return engine.metric("mosaic_config_reload_failures_total").value_or(-1);
 }
 
 TEST(Reload, UnderLoadANewEndpointAndTimeoutTakeEffectAnInvalidConfigIsRefusedAndNoRequestFails) {
