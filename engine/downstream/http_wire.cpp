@@ -121,6 +121,7 @@ std::optional<std::string> parse_response_head(std::string_view head, ResponseHe
   out = ResponseHead{};
   std::size_t pos = 0;
   if (auto problem = parse_status_line(next_line(head, pos), out)) return problem;
+  out.headers.reserve(12);  // a typical server's answer: no reallocation moving the strings
   bool content_length_seen = false;
   bool connection_close = false;
   bool connection_keep_alive = false;

@@ -629,12 +629,17 @@ class Scheduler {
     out.degraded_steps = degraded_.size();
     out.partial = out.degraded_steps > 0;
     if (members > 0) text.push_back(',');
-    text.append("\"_meta\":");
-    append_json(text, json::object{{"request_id", run_->input.request_id},
-                                   {"degraded", std::move(degraded_)},
-                                   {"pending", std::move(pending)},
-                                   {"stale", std::move(stale_)}});
-    text.push_back('}');
+    // Written member by member: building an object of the four only to write it out cost more
+    // than the rest of a small page's shaping.
+    text.append("\"_meta\":{\"request_id\":");
+    append_json_string(text, run_->input.request_id);
+    text.append(",\"degraded\":");
+    append_json(text, degraded_);
+    text.append(",\"pending\":");
+    append_json(text, pending);
+    text.append(",\"stale\":");
+    append_json(text, stale_);
+    text.append("}}");
     return out;
   }
 

@@ -5,12 +5,12 @@
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Timestamp.h>
 
 #include <memory>
 #include <string>
 
 #include "response/error_body.hpp"
+#include "server/http_date.hpp"
 #include "server/keep_alive_session.hpp"
 #include "server/one_write_response.hpp"
 #include "server/request_id.hpp"
@@ -211,7 +211,7 @@ void GuardedConnection::run() {
       response.set_head_request(request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD);
       watchdog_.disarm(enrolment.id);
 
-      response.setDate(Poco::Timestamp());
+      response.set("Date", http_date_now());  // formatted once a second
       response.setVersion(request.getVersion());
       response.setKeepAlive(params_->getKeepAlive() && request.getKeepAlive() &&
                             session.canKeepAlive());

@@ -9,35 +9,15 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <ostream>
-#include <streambuf>
 #include <string>
 #include <vector>
 
 #include "metrics/registry.hpp"
+#include "server/response_head.hpp"
 
 namespace mosaic::server {
 
 namespace {
-
-// An ostream target that appends to a string: the head, as Poco's HTTPResponse::write formats it.
-class AppendBuffer final : public std::streambuf {
- public:
-  explicit AppendBuffer(std::string& out) : out_(out) {}
-
- protected:
-  int_type overflow(int_type c) override {
-    if (c != traits_type::eof()) out_.push_back(static_cast<char>(c));
-    return traits_type::not_eof(c);
-  }
-  std::streamsize xsputn(const char* data, std::streamsize n) override {
-    out_.append(data, static_cast<std::size_t>(n));
-    return n;
-  }
-
- private:
-  std::string& out_;
-};
 
 // Below this the body is copied behind the head (one buffer, one TLS record); above, a plain
 // socket sends both in place with one sendmsg(2).
@@ -78,16 +58,10 @@ void OneWriteResponse::send_pieces(std::span<const std::string_view> body) {
   if (sent()) throw Poco::IllegalStateException("the response was already sent");
   std::size_t length = 0;
   for (std::string_view piece : body) length += piece.size();
-  setContentLength64(static_cast<Poco::Int64>(length));
-  setChunkedTransferEncoding(false);
   const std::size_t to_send = head_request_ ? 0 : length;  // a HEAD answer: the head alone
   std::string head;
   head.reserve(256 + (to_send < kCopyBelow ? to_send : 0));
-  {
-    AppendBuffer buffer(head);
-    std::ostream out(&buffer);
-    write(out);
-  }
+  append_response_head(head, *this, length);
   sent_ = true;  // from here on nothing else may be written for this request
   if (to_send < kCopyBelow) {
     if (to_send > 0)

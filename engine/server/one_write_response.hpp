@@ -4,7 +4,8 @@
 // buffer: a 100 KB answer went out in 25 sends, each one the loopback's (or the NIC's) whole
 // transmit path and a wake-up of the reader; now one sendmsg(2) with the body in place, no copy.
 // send_pieces() does the same for a body in pieces (a page with large results spliced in, each
-// sent from where it lies). Bodies from send() (a stream) still go through Poco's buffer.
+// sent from where it lies). The head is written by server/response_head, not through a stream.
+// Bodies from send() (a stream) still go through Poco's buffer.
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
 

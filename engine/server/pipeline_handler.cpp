@@ -30,11 +30,11 @@ void send_json(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerRespo
   response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status));
   response.setContentType("application/json");
   response.set("X-Request-Id", request_id);
-  response.setContentLength(static_cast<std::streamsize>(body.size()));
   if (request.getMethod() == "HEAD") {
+    response.setContentLength(static_cast<std::streamsize>(body.size()));
     response.send();
   } else {
-    response.sendBuffer(body.data(), body.size());
+    response.sendBuffer(body.data(), body.size());  // sets the length itself
   }
 }
 

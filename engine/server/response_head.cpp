@@ -1,0 +1,47 @@
+#include "server/response_head.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace mosaic::server {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+void append_number(std::string& out, std::uint64_t value) {
+  char digits[20];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
+}  // namespace
+
+void append_response_head(std::string& out, const Poco::Net::HTTPResponse& response,
+                          std::uint64_t content_length) {
+  out.append(response.getVersion());
+  out.push_back(' ');
+  append_number(out, static_cast<std::uint64_t>(response.getStatus()));
+  out.push_back(' ');
+  out.append(response.getReason());
+  out.append("\r\n");
+  for (const auto& [name, value] : response) {
+    if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding")) continue;
+    out.append(name);
+    out.append(": ");
+    out.append(value);
+    out.append("\r\n");
+  }
+  out.append("Content-Length: ");
+  append_number(out, content_length);
+  out.append("\r\n\r\n");
+}
+
+}  // namespace mosaic::server
