@@ -114,6 +114,26 @@ TEST(HttpWire, RefusesWhatIsNotHttp) {
   EXPECT_TRUE(wire::parse_response_head(many + "\r\n", head));
 }
 
+// A header name is RFC 9110's token: exactly the letters, digits and !#$%&'*+-.^_`|~, every
+// other byte of the 256 refused, NUL and bytes above 127 included.
+TEST(HttpWire, HeaderNamesAreTokensByteForByte) {
+  const std::string_view symbols = "!#$%&'*+-.^_`|~";
+  for (int b = 0; b < 256; ++b) {
+    const char c = static_cast<char>(b);
+    const bool token = (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
+                       (b != 0 && symbols.find(c) != std::string_view::npos);
+    const std::string name = std::string("X-") + c + "a";
+    EXPECT_EQ(wire::is_token(name), token) << "byte " << b;
+    wire::ResponseHead head;
+    const bool refused =
+        wire::parse_response_head("HTTP/1.1 200 OK\r\n" + name + ": v\r\n\r\n", head).has_value();
+    if (b != '\r' && b != '\n' && b != ':') {
+      EXPECT_EQ(refused, !token) << "byte " << b;
+    }
+  }
+  EXPECT_FALSE(wire::is_token(""));
+}
+
 // Decodes `data` fed `piece` bytes at a time; returns the body, or "ERROR: ..." .
 std::string decode_in_pieces(std::string_view data, std::size_t piece,
                              std::size_t* left = nullptr) {
