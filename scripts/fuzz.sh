@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/sanitizer-tree.sh
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-"fuzz_config_loader fuzz_template fuzz_routing fuzz_json_body fuzz_http_response fuzz_http_wire fuzz_json_span fuzz_json_text_check"}
+targets=${FUZZ_TARGETS:-"fuzz_config_loader fuzz_template fuzz_routing fuzz_json_body fuzz_http_response fuzz_http_wire fuzz_json_span fuzz_json_text_check fuzz_request_head"}
 configure_asan_tree
 # shellcheck disable=SC2086
 cmake --build "$asan_dir" -j "${JOBS:-$(nproc)}" --target $targets

@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "delivery/websocket_handshake.hpp"
 #include "mosaic/json_text.hpp"
 #include "response/error_body.hpp"
 #include "server/request_id.hpp"
@@ -170,7 +171,7 @@ void WebSocketHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
 
   std::unique_ptr<WebSocket> socket;
   try {
-    socket = std::make_unique<WebSocket>(request, response);
+    socket = accept_websocket(request, response);
   } catch (const Poco::Net::WebSocketException&) {
     return refuse(request, response, 400, "bad_request", "this endpoint only speaks WebSocket");
   }

@@ -3,6 +3,7 @@
 #include <Poco/Net/HTTPServerRequestImpl.h>
 
 #include "metrics/registry.hpp"
+#include "server/parsed_request.hpp"
 
 namespace mosaic::server {
 
@@ -22,9 +23,14 @@ bool ConnectionWait::accept(const Poco::Net::StreamSocket& socket) {
 }
 
 void ConnectionWait::first_request(Poco::Net::HTTPServerRequest& request) {
-  auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
-  if (impl == nullptr) return;
-  const int fd = impl->socket().impl()->sockfd();
+  int fd = -1;
+  if (auto* parsed = dynamic_cast<ParsedRequest*>(&request)) {
+    fd = parsed->session().socket().impl()->sockfd();
+  } else if (auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request)) {
+    fd = impl->socket().impl()->sockfd();
+  } else {
+    return;
+  }
   std::chrono::steady_clock::time_point stamped;
   {
     std::lock_guard lock(mutex_);

@@ -1,7 +1,6 @@
 #include "server/guarded_connection.hpp"
 
 #include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
@@ -9,10 +8,13 @@
 #include <memory>
 #include <string>
 
+#include "metrics/registry.hpp"
 #include "response/error_body.hpp"
 #include "server/http_date.hpp"
 #include "server/keep_alive_session.hpp"
 #include "server/one_write_response.hpp"
+#include "server/parsed_request.hpp"
+#include "server/request_head.hpp"
 #include "server/request_id.hpp"
 #include "support/thread_name.hpp"
 
@@ -104,36 +106,39 @@ void HeaderWatchdog::loop() {
 
 namespace {
 
-// Poco 1.11 reports its fixed header limits only as MessageException text.
-int status_for(const Poco::Net::MessageException& error) {
-  const std::string& text = error.message();
-  if (text.find("URI") != std::string::npos && text.find("too long") != std::string::npos)
-    return 414;
-  if (text.find("header fields") != std::string::npos ||
-      text.find("Field name") != std::string::npos ||
-      text.find("Field value") != std::string::npos) {
-    return 431;
-  }
-  return 400;
-}
+// A head that is refused before any handler sees it (server/request_head).
+struct RefusedHead {
+  int status;
+  std::string reason;
+};
 
-void send_refusal(Poco::Net::HTTPServerSession& session, int status) {
-  response::ErrorBody error{status, "bad_request", "the request is malformed", {}, {}};
-  if (status == 431)
-    error = {431,
-             "headers_too_large",
-             "a request header field is too large or there are too many",
-             {},
-             {}};
-  if (status == 414) error = {414, "uri_too_long", "the request target is too long", {}, {}};
+// What is dropped of a body no handler read before the connection is given up instead.
+constexpr std::size_t kUnreadBodyLimit = 64 * 1024;
+
+// The answer to a refused head: a JSON error naming what was wrong, counted by status.
+void send_refusal(Poco::Net::HTTPServerSession& session, const RefusedHead& refused) {
+  const int status = refused.status;
+  const char* code = status == 414   ? "uri_too_long"
+                     : status == 431 ? "headers_too_large"
+                     : status == 501 ? "not_implemented"
+                     : status == 505 ? "http_version_not_supported"
+                                     : "bad_request";
+  metrics::Registry::global()
+      .counter("mosaic_request_heads_refused_total",
+               "Requests refused before any handler: a malformed or oversized head, by status",
+               {{"status", std::to_string(status)}})
+      .inc();
+  const response::ErrorBody error{status, code, refused.reason, {}, {}};
   const std::string request_id = generate_request_id();
   const std::string body = response::serialize_error(error, request_id);
-  Poco::Net::HTTPServerResponseImpl response(session);
+  // Ours, not Poco's: Poco's sendBuffer() writes the body only for a response attached to one of
+  // its own request objects, so its refusals went out with a Content-Length and no body.
+  OneWriteResponse response(session);
   response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
   response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status));
+  response.set("Date", http_date_now());
   response.setContentType("application/json");
   response.set("X-Request-Id", request_id);
-  response.setContentLength(static_cast<std::streamsize>(body.size()));
   response.setKeepAlive(false);
   response.sendBuffer(body.data(), body.size());
   session.setKeepAlive(false);
@@ -201,13 +206,22 @@ void GuardedConnection::run() {
               watchdog_.enroll(socket(), HeaderWatchdog::Clock::now() + settings_.header_timeout)};
 
   const Poco::Timespan keep_alive_timeout = params_->getKeepAliveTimeout();
+  std::string head;  // the request's head as read, reused by every request of the connection
+  head.reserve(1024);
   while (!stopped_ && session.next_request(keep_alive_timeout)) {
     try {
       std::lock_guard lock(mutex_);
       if (stopped_) break;
+      const HeadRead read = session.read_head(head);
+      if (read == HeadRead::kNoRequest || read == HeadRead::kCutShort) break;  // the client left
       OneWriteResponse response(session);
-      Poco::Net::HTTPServerRequestImpl request(response, session,
-                                               params_);  // reads the header block
+      ParsedRequest request(response, session, *params_);
+      if (read == HeadRead::kTooLarge) {
+        const bool in_request_line = head.find('\n') == std::string::npos;
+        throw RefusedHead(in_request_line ? 414 : 431, "the request head is over 64 KiB");
+      }
+      if (auto refused = parse_request_head(head, request))
+        throw RefusedHead(refused->status, std::move(refused->reason));
       response.set_head_request(request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD);
       watchdog_.disarm(enrolment.id);
 
@@ -225,6 +239,10 @@ void GuardedConnection::run() {
           handler->handleRequest(request, response);
           session.setKeepAlive(params_->getKeepAlive() && response.getKeepAlive() &&
                                session.canKeepAlive());
+          // A body the handler did not read (a 404 before the body, say) would be read as the
+          // next request: dropped here when small, else the connection closes.
+          if (session.getKeepAlive() && !request.finish_body(kUnreadBodyLimit))
+            session.setKeepAlive(false);
         } else {
           send_plain_error(session, HTTPResponse::HTTP_NOT_IMPLEMENTED);
         }
@@ -241,11 +259,9 @@ void GuardedConnection::run() {
       // header_timeout after that.
       watchdog_.arm(enrolment.id, HeaderWatchdog::Clock::now() + settings_.keep_alive_timeout +
                                       settings_.header_timeout);
-    } catch (Poco::Net::NoMessageException&) {
-      break;
-    } catch (Poco::Net::MessageException& error) {
+    } catch (RefusedHead& refused) {
       try {
-        send_refusal(session, status_for(error));
+        send_refusal(session, refused);
         // Closing with unread request bytes would send a reset that can destroy the answer in
         // the client's buffer: stop sending, read what is left for a moment, then close.
         socket().shutdownSend();

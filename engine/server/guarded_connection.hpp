@@ -1,13 +1,17 @@
 #pragma once
-// The public listener's connection loop. Poco's own HTTPServerConnection has two gaps on the
-// public edge: its header timeout is per receive (a client trickling one byte a second holds a
-// server thread forever), and a header over Poco's fixed limits (name 256 B, value 8 KiB, 100
-// fields, URI 16 KiB) is answered with an empty 400. GuardedConnection runs the same loop, but
+// The public listener's connection loop. Poco's own HTTPServerConnection has gaps on the public
+// edge: its header timeout is per receive (a client trickling one byte a second holds a server
+// thread forever), a head over its fixed limits is answered with an empty 400, and it reads the
+// head through an istream at a cost of a fifth of a small request. GuardedConnection runs the same
+// loop, but
 //   - a HeaderWatchdog gives each request's header block one deadline (server.header_timeout from
 //     the start of the read; after a response, keep_alive_timeout + header_timeout), and shuts the
 //     socket down when it passes, so the blocked read returns and the thread is freed;
-//   - a header Poco refuses gets a JSON 431 (414 for the URI) with a request id, and the
-//     connection closes.
+//   - the head is read and checked by server/request_head into a ParsedRequest; one it refuses
+//     (400, 414, 431, 501, 505) gets a JSON error with a request id, is counted in
+//     mosaic_request_heads_refused_total, and the connection closes;
+//   - a body the handler left unread is dropped (up to 64 KiB, else the connection closes), so
+//     that it is never read as the next request.
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/StreamSocket.h>

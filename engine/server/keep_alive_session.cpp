@@ -27,4 +27,18 @@ bool KeepAliveSession::next_request(const Poco::Timespan& keep_alive_timeout) {
   return ready > 0;
 }
 
+HeadRead KeepAliveSession::read_head(std::string& head) {
+  return read_request_head(
+      [this]() -> int {
+        // get() returns a byte as a (signed) char, so 0xFF would read as the end of the stream:
+        // the end is when a refill brings nothing, and bytes are taken as unsigned.
+        if (buffered() == 0) {
+          refill();
+          if (buffered() == 0) return -1;
+        }
+        return get() & 0xFF;
+      },
+      head);
+}
+
 }  // namespace mosaic::server

@@ -234,6 +234,80 @@ TEST_F(HostileClientTest, AnOverlongHeaderNameIsA431AndAnOverlongUriA414) {
   EXPECT_EQ(status_of(client.read_response(3s)), 414);
 }
 
+// Framing a proxy in front could read differently (RFC 9112 6.3) is refused before any handler:
+// a JSON error with a request id, the connection closed, counted by status.
+TEST_F(HostileClientTest, AmbiguousFramingIsA400AndCounted) {
+  auto engine = start();
+  const std::string counter = "mosaic_request_heads_refused_total{status=\"400\"}";
+  const std::uint64_t before = metric(*engine, counter);
+  RawClient client(engine->port());
+  ASSERT_TRUE(client.send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "0\r\n\r\nGET /item/7 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  bool closed = false;
+  const std::string response = client.read_all(3s, &closed);
+  ASSERT_EQ(status_of(response), 400) << response.substr(0, 300);
+  const Json error = json::parse(body_of(response));
+  EXPECT_EQ(error.at("error"), "bad_request");
+  EXPECT_EQ(error.at("message"), "both Content-Length and Transfer-Encoding");
+  EXPECT_FALSE(error.at("request_id").as_string().empty());
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(response.find("HTTP/1.1", 8), std::string::npos);  // nothing smuggled through
+  EXPECT_EQ(metric(*engine, counter), before + 1);
+  EXPECT_TRUE(users_.requests().empty());
+}
+
+TEST_F(HostileClientTest, AnotherHttpVersionIs505AndAHeadOver64KiBIs431) {
+  auto engine = start();
+  {
+    RawClient client(engine->port());
+    ASSERT_TRUE(client.send("GET /item/7 HTTP/2.0\r\nHost: x\r\n\r\n"));
+    const std::string response = client.read_response(3s);
+    EXPECT_EQ(status_of(response), 505) << response.substr(0, 200);
+    EXPECT_EQ(json::parse(body_of(response)).at("error"), "http_version_not_supported");
+  }
+  // Nine fields of 8000 bytes: each under the field limit, together over the head's.
+  std::string request = "GET /item/7 HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 9; ++i)
+    request += "X-" + std::to_string(i) + ": " + std::string(8000, 'v') + "\r\n";
+  RawClient client(engine->port());
+  ASSERT_TRUE(client.send(request + "\r\n"));
+  const std::string response = client.read_response(3s);
+  EXPECT_EQ(status_of(response), 431) << response.substr(0, 200);
+  EXPECT_EQ(engine->get("/item/7").status, 200);
+}
+
+// A body the handler never read (the path matched nothing) was read as the next request of the
+// connection; it is dropped, and the next request is answered.
+TEST_F(HostileClientTest, AnUnreadBodyIsNotReadAsTheNextRequest) {
+  auto engine = start();
+  RawClient client(engine->port());
+  ASSERT_TRUE(
+      client.send("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 24\r\n\r\n"
+                  R"({"note":"not a request"})"));
+  const std::string first = client.read_response(3s);
+  ASSERT_EQ(status_of(first), 404) << first.substr(0, 200);
+  ASSERT_TRUE(client.send("GET /item/7 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const std::string second = client.read_response(3s);
+  EXPECT_EQ(status_of(second), 200) << second.substr(0, 300);
+  EXPECT_TRUE(json::parse(body_of(second)).as_object().contains("_meta")) << second;
+}
+
+TEST_F(HostileClientTest, PipelinedRequestsAreAnsweredInOrder) {
+  auto engine = start();
+  RawClient client(engine->port());
+  ASSERT_TRUE(
+      client.send("GET /item/7 HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Length: 7\r\n\r\n{\"a\":1}GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const std::string all = client.read_all(1500ms);
+  const auto second = all.find("HTTP/1.1 ", 1);
+  const auto third = all.find("HTTP/1.1 ", second + 1);
+  ASSERT_NE(third, std::string::npos) << all.substr(0, 600);
+  EXPECT_EQ(status_of(all), 200);
+  EXPECT_EQ(status_of(all.substr(second)), 200);
+  EXPECT_EQ(status_of(all.substr(third)), 404);
+}
+
 TEST_F(HostileClientTest, AHugeContentLengthIs413WithoutReadingTheBody) {
   auto engine = start();
   RawClient client(engine->port());
