@@ -1,7 +1,8 @@
 #include "downstream/http_wire.hpp"
 
 #include <algorithm>
-#include <array>
+
+#include "support/http_token.hpp"
 
 namespace mosaic::downstream::wire {
 namespace {
@@ -11,20 +12,6 @@ constexpr std::size_t kMaxChunkLine = 4096;
 
 char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-// RFC 9110 tchar, as a table: every byte of every header name goes through it.
-constexpr std::array<bool, 256> kTokenChars = [] {
-  std::array<bool, 256> table{};
-  for (int c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = true;
-  for (int c = 'a'; c <= 'z'; ++c) table[static_cast<std::size_t>(c)] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
-  return table;
-}();
-
-bool is_token_char(char c) {
-  return kTokenChars[static_cast<unsigned char>(c)];
 }
 
 bool is_space(char c) {
@@ -95,7 +82,7 @@ std::optional<std::string> parse_status_line(std::string_view line, ResponseHead
 }  // namespace
 
 bool is_token(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_token_char);
+  return support::is_http_token(s);
 }
 
 bool iequals(std::string_view a, std::string_view b) {

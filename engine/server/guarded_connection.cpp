@@ -106,17 +106,11 @@ void HeaderWatchdog::loop() {
 
 namespace {
 
-// A head that is refused before any handler sees it (server/request_head).
-struct RefusedHead {
-  int status;
-  std::string reason;
-};
-
 // What is dropped of a body no handler read before the connection is given up instead.
 constexpr std::size_t kUnreadBodyLimit = 64 * 1024;
 
 // The answer to a refused head: a JSON error naming what was wrong, counted by status.
-void send_refusal(Poco::Net::HTTPServerSession& session, const RefusedHead& refused) {
+void send_refusal(Poco::Net::HTTPServerSession& session, const HeadRefusal& refused) {
   const int status = refused.status;
   const char* code = status == 414   ? "uri_too_long"
                      : status == 431 ? "headers_too_large"
@@ -218,10 +212,10 @@ void GuardedConnection::run() {
       ParsedRequest request(response, session, *params_);
       if (read == HeadRead::kTooLarge) {
         const bool in_request_line = head.find('\n') == std::string::npos;
-        throw RefusedHead(in_request_line ? 414 : 431, "the request head is over 64 KiB");
+        throw HeadRefusal{in_request_line ? 414 : 431, "the request head is over 64 KiB"};
       }
       if (auto refused = parse_request_head(head, request))
-        throw RefusedHead(refused->status, std::move(refused->reason));
+        throw std::move(*refused);  // answered below, like any refused head
       response.set_head_request(request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD);
       watchdog_.disarm(enrolment.id);
 
@@ -259,7 +253,7 @@ void GuardedConnection::run() {
       // header_timeout after that.
       watchdog_.arm(enrolment.id, HeaderWatchdog::Clock::now() + settings_.keep_alive_timeout +
                                       settings_.header_timeout);
-    } catch (RefusedHead& refused) {
+    } catch (const HeadRefusal& refused) {
       try {
         send_refusal(session, refused);
         // Closing with unread request bytes would send a reset that can destroy the answer in

@@ -28,14 +28,20 @@ bool KeepAliveSession::next_request(const Poco::Timespan& keep_alive_timeout) {
 }
 
 HeadRead KeepAliveSession::read_head(std::string& head) {
+  int available = 0;  // bytes the session's buffer holds: get() takes them without a refill
   return read_request_head(
-      [this]() -> int {
+      [this, &available]() -> int {
         // get() returns a byte as a (signed) char, so 0xFF would read as the end of the stream:
         // the end is when a refill brings nothing, and bytes are taken as unsigned.
-        if (buffered() == 0) {
-          refill();
-          if (buffered() == 0) return -1;
+        if (available == 0) {
+          available = buffered();
+          if (available == 0) {
+            refill();
+            available = buffered();
+            if (available == 0) return -1;
+          }
         }
+        --available;
         return get() & 0xFF;
       },
       head);

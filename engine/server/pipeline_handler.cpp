@@ -61,8 +61,11 @@ void send_error(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResp
 
 // Reads at most `limit` bytes; false when the body is larger (the rest is not read).
 bool read_body(Poco::Net::HTTPServerRequest& request, std::uint64_t limit, std::string& body) {
+  const bool chunked = request.getChunkedTransferEncoding();
+  // No body: no stream set up to say so.
+  if (!chunked && (!request.hasContentLength() || request.getContentLength64() == 0)) return true;
   std::istream& in = request.stream();
-  if (request.hasContentLength()) {
+  if (!chunked) {
     const auto length = static_cast<std::uint64_t>(request.getContentLength64());
     if (length > limit) return false;
     body.resize(length);
@@ -70,7 +73,6 @@ bool read_body(Poco::Net::HTTPServerRequest& request, std::uint64_t limit, std::
     body.resize(static_cast<std::size_t>(in.gcount()));
     return true;
   }
-  if (!request.getChunkedTransferEncoding()) return true;  // no body
   char buffer[8192];
   while (in) {
     in.read(buffer, sizeof buffer);

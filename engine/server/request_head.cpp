@@ -1,27 +1,14 @@
 #include "server/request_head.hpp"
 
-#include <array>
 #include <charconv>
+#include <cstdint>
+#include <limits>
+
+#include "support/http_token.hpp"
 
 namespace mosaic::server {
 
 namespace {
-
-// RFC 9110 tchar: the bytes of a method and of a field name.
-constexpr std::array<bool, 256> kTokenChars = [] {
-  std::array<bool, 256> table{};
-  for (int c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = true;
-  for (int c = 'a'; c <= 'z'; ++c) table[static_cast<std::size_t>(c)] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
-  return table;
-}();
-
-bool is_token(std::string_view s) {
-  for (char c : s)
-    if (!kTokenChars[static_cast<unsigned char>(c)]) return false;
-  return !s.empty();
-}
 
 // A field value's bytes: visible ASCII, space, tab and obs-text (128-255); no other control byte.
 bool is_value_char(char c) {
@@ -78,7 +65,8 @@ std::optional<HeadRefusal> parse_request_line(std::string_view line,
   const std::string_view method = line.substr(0, first);
   const std::string_view target = line.substr(first + 1, last - first - 1);
   const std::string_view version = line.substr(last + 1);
-  if (!is_token(method) || method.size() > 32) return refuse(400, "an invalid method");
+  if (!support::is_http_token(method) || method.size() > 32)
+    return refuse(400, "an invalid method");
   if (target.size() > kMaxRequestTarget) return refuse(414, "the request target is too long");
   if (target.empty()) return refuse(400, "an empty request target");
   for (char c : target)
@@ -107,6 +95,10 @@ std::optional<HeadRefusal> check_content_length(std::string_view value,
     const auto [end, error] = std::from_chars(element.data(), element.data() + element.size(), n);
     if (element.empty() || error != std::errc() || end != element.data() + element.size())
       return refuse(400, "an invalid Content-Length");
+    // Poco reads the length as a signed 64-bit number and throws above it (found by
+    // fuzz_request_head: 13333333334026405054 passed here and failed in the body stream).
+    if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return refuse(400, "a Content-Length beyond 2^63 - 1");
     if (length && *length != n) return refuse(400, "two different Content-Length values");
     length = n;
     if (comma == std::string_view::npos) return std::nullopt;
@@ -156,7 +148,7 @@ std::optional<HeadRefusal> parse_request_head(std::string_view head,
     if (colon == std::string_view::npos) return refuse(400, "a header line without a colon");
     const std::string_view name = line->substr(0, colon);
     if (name.size() > kMaxFieldName) return refuse(431, "a header field name over 256 bytes");
-    if (!is_token(name)) return refuse(400, "an invalid header field name");
+    if (!support::is_http_token(name)) return refuse(400, "an invalid header field name");
     const std::string_view value = trim(line->substr(colon + 1));
     if (value.size() > kMaxFieldValue) return refuse(431, "a header field value over 8 KiB");
     for (char c : value)
