@@ -36,7 +36,8 @@ struct HeadRefusal {
 // How reading a head ended.
 enum class HeadRead {
   kComplete,   // through its empty line
-  kNoRequest,  // the stream ended before a byte of a request (a keep-alive connection closed)
+  kNoRequest,  // the stream ended before a byte of a request (a keep-alive connection closed), or
+               // brought kMaxRequestHead bytes of blank lines and nothing else
   kCutShort,   // the stream ended inside the head
   kTooLarge,   // kMaxRequestHead bytes without the empty line
 };
@@ -49,7 +50,12 @@ template <typename Next>
 HeadRead read_request_head(Next&& next, std::string& head) {
   head.clear();
   int c = next();
-  while (c == '\r' || c == '\n') c = next();
+  // Blank lines are no request: a connection sending only those for kMaxRequestHead bytes is one
+  // that has none to make.
+  for (std::size_t blank = 0; c == '\r' || c == '\n'; ++blank) {
+    if (blank == kMaxRequestHead) return HeadRead::kNoRequest;
+    c = next();
+  }
   if (c < 0) return HeadRead::kNoRequest;
   while (true) {
     head.push_back(static_cast<char>(c));

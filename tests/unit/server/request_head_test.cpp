@@ -53,6 +53,11 @@ TEST(RequestHead, ReadingStopsAtTheEmptyLineAndLeavesTheRest) {
 TEST(RequestHead, ReadingTellsAClosedConnectionFromACutHeadAndAnEndlessOne) {
   EXPECT_EQ(read_from("").how, HeadRead::kNoRequest);
   EXPECT_EQ(read_from("\r\n\r\n").how, HeadRead::kNoRequest);
+  std::string blank_lines;
+  for (std::size_t i = 0; i < kMaxRequestHead; ++i) blank_lines += "\r\n";
+  const Reading flood = read_from(blank_lines + "GET / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(flood.how, HeadRead::kNoRequest);  // gave up after 64 KiB of them
+  EXPECT_EQ(flood.rest.size(), blank_lines.size() + 18 - (kMaxRequestHead + 1));  // read no more
   EXPECT_EQ(read_from("GET / HTTP/1.1\r\nHost: x\r\n").how, HeadRead::kCutShort);
   const Reading endless = read_from("GET /" + std::string(kMaxRequestHead + 10, 'a'));
   EXPECT_EQ(endless.how, HeadRead::kTooLarge);
