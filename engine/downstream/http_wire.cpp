@@ -10,18 +10,8 @@ namespace {
 // A chunk-size or trailer line longer than this is not one a server means.
 constexpr std::size_t kMaxChunkLine = 4096;
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool is_space(char c) {
   return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 // The next line of `data` from `pos`, without its LF or CRLF; `pos` moves past it.
@@ -50,7 +40,7 @@ bool list_has(std::string_view value, std::string_view token, bool* last = nullp
   bool found = false;
   while (true) {
     std::size_t comma = value.find(',');
-    std::string_view element = trim(value.substr(0, comma));
+    std::string_view element = support::http_trim(value.substr(0, comma));
     bool match = iequals(element, token);
     found = found || match;
     if (comma == std::string_view::npos) {
@@ -86,11 +76,7 @@ bool is_token(std::string_view s) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
+  return support::http_iequals(a, b);
 }
 
 std::optional<std::size_t> find_head_end(std::string_view data, std::size_t& scanned) {
@@ -127,7 +113,7 @@ std::optional<std::string> parse_response_head(std::string_view head, ResponseHe
       if (out.headers.empty()) return "a continuation line before any header";
       std::string& value = out.headers.back().second;
       value += ' ';
-      value += trim(line);
+      value += support::http_trim(line);
       continue;
     }
     std::size_t colon = line.find(':');
@@ -137,7 +123,8 @@ std::optional<std::string> parse_response_head(std::string_view head, ResponseHe
     if (out.headers.size() == kMaxHeaderCount) {
       return "more than " + std::to_string(kMaxHeaderCount) + " headers";
     }
-    out.headers.emplace_back(std::string(name), std::string(trim(line.substr(colon + 1))));
+    out.headers.emplace_back(std::string(name),
+                             std::string(support::http_trim(line.substr(colon + 1))));
   }
   // Framing from the headers, folded continuations included.
   for (const auto& [name, value] : out.headers) {

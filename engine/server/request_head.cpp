@@ -23,23 +23,6 @@ bool is_target_char(char c) {
   return u > 0x20 && u != 0x7F;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 HeadRefusal refuse(int status, std::string reason) {
   return HeadRefusal{status, std::move(reason)};
 }
@@ -90,7 +73,7 @@ std::optional<HeadRefusal> check_content_length(std::string_view value,
                                                 std::optional<std::uint64_t>& length) {
   while (true) {
     const std::size_t comma = value.find(',');
-    const std::string_view element = trim(value.substr(0, comma));
+    const std::string_view element = support::http_trim(value.substr(0, comma));
     std::uint64_t n = 0;
     const auto [end, error] = std::from_chars(element.data(), element.data() + element.size(), n);
     if (element.empty() || error != std::errc() || end != element.data() + element.size())
@@ -112,11 +95,11 @@ std::optional<HeadRefusal> check_transfer_encoding(std::string_view value, std::
                                                    bool& chunked_last) {
   while (true) {
     const std::size_t comma = value.find(',');
-    const std::string_view element = trim(value.substr(0, comma));
+    const std::string_view element = support::http_trim(value.substr(0, comma));
     // An empty element would make Poco's reading (the first field's whole value) differ from ours.
     if (element.empty()) return refuse(400, "an empty Transfer-Encoding coding");
     ++codings;
-    chunked_last = iequals(element, "chunked");
+    chunked_last = support::http_iequals(element, "chunked");
     if (comma == std::string_view::npos) return std::nullopt;
     value.remove_prefix(comma + 1);
   }
@@ -149,18 +132,18 @@ std::optional<HeadRefusal> parse_request_head(std::string_view head,
     const std::string_view name = line->substr(0, colon);
     if (name.size() > kMaxFieldName) return refuse(431, "a header field name over 256 bytes");
     if (!support::is_http_token(name)) return refuse(400, "an invalid header field name");
-    const std::string_view value = trim(line->substr(colon + 1));
+    const std::string_view value = support::http_trim(line->substr(colon + 1));
     if (value.size() > kMaxFieldValue) return refuse(431, "a header field value over 8 KiB");
     for (char c : value)
       if (!is_value_char(c)) return refuse(400, "a control byte in a header field value");
     if (++fields > kMaxFieldCount) return refuse(431, "more than 100 header fields");
-    if (iequals(name, "content-length")) {
+    if (support::http_iequals(name, "content-length")) {
       if (auto refused = check_content_length(value, content_length)) return refused;
       // Kept as one number ("5, 5" is 5): Poco reads the first field's value as a number.
       request.add(std::string(name), std::to_string(*content_length));
       continue;
     }
-    if (iequals(name, "transfer-encoding")) {
+    if (support::http_iequals(name, "transfer-encoding")) {
       transfer_encoding = true;
       if (auto refused = check_transfer_encoding(value, codings, chunked_last)) return refused;
     }

@@ -3,18 +3,11 @@
 #include <charconv>
 #include <string_view>
 
+#include "support/http_token.hpp"
+
 namespace mosaic::server {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 void append_number(std::string& out, std::uint64_t value) {
   char digits[20];
@@ -33,7 +26,9 @@ void append_response_head(std::string& out, const Poco::Net::HTTPResponse& respo
   out.append(response.getReason());
   out.append("\r\n");
   for (const auto& [name, value] : response) {
-    if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding")) continue;
+    if (support::http_iequals(name, "Content-Length") ||
+        support::http_iequals(name, "Transfer-Encoding"))
+      continue;
     out.append(name);
     out.append(": ");
     out.append(value);
